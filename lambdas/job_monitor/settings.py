@@ -74,7 +74,9 @@ class Settings:
             ),
             describe_concurrency=reader.integer("DESCRIBE_CONCURRENCY", default=8, low=1, high=32),
             record_ttl_days=reader.integer("RECORD_TTL_DAYS", default=90, low=1, high=3650),
-            tick_safety_margin_seconds=reader.integer("TICK_SAFETY_MARGIN_SECONDS", default=15, low=1, high=600),
+            tick_safety_margin_seconds=reader.integer(
+                "TICK_SAFETY_MARGIN_SECONDS", default=15, low=1, high=600
+            ),
             lease_seconds=reader.integer("DELIVERY_LEASE_SECONDS", default=900, low=30, high=86400),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
         )

@@ -1,0 +1,412 @@
+"""The state table: one item per job, one cursor item, and conditional writes for exactly-once.
+
+Item layout (partition key ``pk``):
+- ``job#<name>``: ``status``, ``last_modified``; while running, ``active_shard``/``reconciled_at``
+  (the sparse ``active-index``); while a message is owed, ``notified_status``, ``report`` (the
+  frozen JobReport), ``deliveries`` (per channel: state, attempts, lease) and
+  ``outbox_shard``/``outbox_due`` (the sparse ``outbox-index``); once finished and delivered,
+  ``expires_at`` for TTL.
+- ``cursor``: ``modified_after`` (epoch microseconds) where discovery resumes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from job_monitor.domain import JobReport, JobSummary, KnownJob, is_terminal
+from job_monitor.ports import Cursor, Delivery
+
+ACTIVE_INDEX = "active-index"
+OUTBOX_INDEX = "outbox-index"
+_ACTIVE = "active"
+_OWED = "owed"
+_PENDING = "pending"
+_SENT = "sent"
+_ABANDONED = "abandoned"
+_CURSOR_KEY = "cursor"
+_BATCH_GET_LIMIT = 100
+_BATCH_GET_ROUNDS = 5
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def _job_key(name: str) -> dict[str, Any]:
+    return {"pk": {"S": f"job#{name}"}}
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _micros(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000)
+
+
+def _from_micros(value: Any) -> datetime:
+    return datetime.fromtimestamp(int(value) / 1_000_000, tz=UTC)
+
+
+def _is_conflict(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+class DynamoStateStore:
+    """Implements ports.StateStore over a ``boto3.client("dynamodb")``."""
+
+    def __init__(self, client: Any, *, table_name: str, ttl_days: int) -> None:
+        self._client = client
+        self._table = table_name
+        self._ttl = timedelta(days=ttl_days)
+
+    # --- cursor -------------------------------------------------------------------------------
+
+    def load_cursor(self) -> Cursor | None:
+        item = self._client.get_item(
+            TableName=self._table, Key={"pk": {"S": _CURSOR_KEY}}, ConsistentRead=True
+        ).get("Item")
+        if item is None:
+            return None
+        value = item.get("modified_after")
+        return Cursor(modified_after=_from_micros(value["N"]) if value else None)
+
+    def save_cursor(self, cursor: Cursor) -> None:
+        item: dict[str, Any] = {"pk": {"S": _CURSOR_KEY}}
+        values: dict[str, Any] = {}
+        if cursor.modified_after is None:
+            condition = "attribute_not_exists(pk)"
+        else:
+            item["modified_after"] = {"N": str(_micros(cursor.modified_after))}
+            condition = (
+                "attribute_not_exists(pk) OR attribute_not_exists(modified_after) OR modified_after < :new"
+            )
+            values[":new"] = item["modified_after"]
+        arguments: dict[str, Any] = {"TableName": self._table, "Item": item, "ConditionExpression": condition}
+        if values:
+            arguments["ExpressionAttributeValues"] = values
+        try:
+            self._client.put_item(**arguments)
+        except ClientError as error:
+            if not _is_conflict(error):  # another tick already moved it further: keep theirs
+                raise
+
+    # --- jobs ---------------------------------------------------------------------------------
+
+    def known_jobs(self, names: Iterable[str]) -> dict[str, KnownJob]:
+        unique = list(dict.fromkeys(names))
+        found: dict[str, KnownJob] = {}
+        for start in range(0, len(unique), _BATCH_GET_LIMIT):
+            request: dict[str, Any] = {
+                self._table: {
+                    "Keys": [_job_key(name) for name in unique[start : start + _BATCH_GET_LIMIT]],
+                    "ConsistentRead": True,
+                    "ProjectionExpression": "job_name, #status, last_modified",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                }
+            }
+            for _ in range(_BATCH_GET_ROUNDS):
+                response = self._client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self._table, []):
+                    job = KnownJob(
+                        name=item["job_name"]["S"],
+                        status=item["status"]["S"],
+                        last_modified=_from_micros(item["last_modified"]["N"])
+                        if "last_modified" in item
+                        else None,
+                    )
+                    found[job.name] = job
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+            else:
+                raise RuntimeError("DynamoDB left keys unprocessed after repeated BatchGetItem rounds")
+        return found
+
+    def track(self, summary: JobSummary, *, previous: KnownJob | None, now: datetime) -> bool:
+        update = _StatusUpdate(summary.name, summary.status, summary.last_modified, now, self._ttl)
+        return self._update(update, previous)
+
+    def open_transition(
+        self, report: JobReport, *, previous: KnownJob | None, channels: Iterable[str], now: datetime
+    ) -> bool:
+        update = _StatusUpdate(report.name, report.status, report.summary().last_modified, now, self._ttl)
+        update.set(
+            notified_status=report.status,
+            report=report.to_json(),
+            deliveries={channel: {"state": _PENDING, "attempts": 0} for channel in channels},
+            outbox_shard=_OWED,
+            outbox_due=_epoch(now),
+        )
+        update.remove("expires_at")
+        return self._update(update, previous)
+
+    def _update(self, update: _StatusUpdate, previous: KnownJob | None) -> bool:
+        if previous is None:
+            condition = "attribute_not_exists(pk)"
+        else:
+            condition = "#status = :previous"
+            update.values[":previous"] = _serializer.serialize(previous.status)
+        try:
+            self._client.update_item(TableName=self._table, **update.arguments(condition))
+        except ClientError as error:
+            if _is_conflict(error):
+                return False
+            raise
+        return True
+
+    def drop(self, name: str) -> None:
+        """Forget a job, unless a message about it is still owed: that one is still delivered."""
+        try:
+            self._client.delete_item(
+                TableName=self._table,
+                Key=_job_key(name),
+                ConditionExpression="attribute_not_exists(outbox_shard)",
+            )
+        except ClientError as error:
+            if not _is_conflict(error):
+                raise
+            self._client.update_item(
+                TableName=self._table,
+                Key=_job_key(name),
+                UpdateExpression="REMOVE active_shard, reconciled_at",
+            )
+
+    # --- outbox -------------------------------------------------------------------------------
+
+    def due_deliveries(self, *, now: datetime, limit: int) -> list[Delivery]:
+        owed: list[Delivery] = []
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            IndexName=OUTBOX_INDEX,
+            KeyConditionExpression="outbox_shard = :owed AND outbox_due <= :now",
+            ExpressionAttributeValues={":owed": {"S": _OWED}, ":now": {"N": str(_epoch(now))}},
+            PaginationConfig={"MaxItems": limit, "PageSize": limit},
+        )
+        for page in pages:
+            for raw in page.get("Items", []):
+                item = _plain(raw)
+                report = JobReport.from_json(item["report"])
+                for channel, state in sorted(item.get("deliveries", {}).items()):
+                    lease = state.get("lease_until")
+                    if state.get("state") == _PENDING and (lease is None or lease < _epoch(now)):
+                        owed.append(
+                            Delivery(
+                                job_name=item["job_name"],
+                                status=item["notified_status"],
+                                channel=channel,
+                                attempts=int(state.get("attempts", 0)),
+                                report=report,
+                            )
+                        )
+        return owed
+
+    def claim(self, delivery: Delivery, *, now: datetime, lease_seconds: int) -> bool:
+        lease = _epoch(now) + lease_seconds
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_job_key(delivery.job_name),
+                UpdateExpression="SET deliveries.#ch.lease_until = :lease, outbox_due = :lease",
+                ConditionExpression=(
+                    "notified_status = :status AND deliveries.#ch.#state = :pending "
+                    "AND (attribute_not_exists(deliveries.#ch.lease_until) OR deliveries.#ch.lease_until < :now)"
+                ),
+                ExpressionAttributeNames={"#ch": delivery.channel, "#state": "state"},
+                ExpressionAttributeValues={
+                    ":lease": {"N": str(lease)},
+                    ":now": {"N": str(_epoch(now))},
+                    ":status": {"S": delivery.status},
+                    ":pending": {"S": _PENDING},
+                },
+            )
+        except ClientError as error:
+            if _is_conflict(error):
+                return False
+            raise
+        return True
+
+    def mark_sent(self, delivery: Delivery, *, now: datetime) -> None:
+        self._settle(delivery, state=_SENT, due=now, now=now, error=None)
+
+    def mark_failed(
+        self, delivery: Delivery, *, now: datetime, retry_at: datetime, give_up: bool, error: str
+    ) -> None:
+        self._settle(delivery, state=_ABANDONED if give_up else _PENDING, due=retry_at, now=now, error=error)
+
+    def _settle(
+        self, delivery: Delivery, *, state: str, due: datetime, now: datetime, error: str | None
+    ) -> None:
+        """Record one attempt's outcome and release the lease; close the outbox when nothing is owed."""
+        values: dict[str, Any] = {
+            ":state": {"S": state},
+            ":attempts": {"N": str(delivery.attempts + 1)},
+            ":due": {"N": str(_epoch(due))},
+            ":status": {"S": delivery.status},
+            ":at": {"S": now.isoformat()},
+        }
+        expression = (
+            "SET deliveries.#ch.#state = :state, deliveries.#ch.attempts = :attempts, "
+            "deliveries.#ch.settled_at = :at, outbox_due = :due"
+        )
+        if error is not None:
+            expression += ", deliveries.#ch.last_error = :error"
+            values[":error"] = {"S": error}
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=_job_key(delivery.job_name),
+                UpdateExpression=expression + " REMOVE deliveries.#ch.lease_until",
+                ConditionExpression="notified_status = :status",
+                ExpressionAttributeNames={"#ch": delivery.channel, "#state": "state"},
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as failure:
+            if _is_conflict(failure):  # a newer transition replaced this one; nothing left to settle
+                return
+            raise
+        item = _plain(response["Attributes"])
+        if all(entry.get("state") != _PENDING for entry in item.get("deliveries", {}).values()):
+            self._close_outbox(item, now)
+
+    def _close_outbox(self, item: dict[str, Any], now: datetime) -> None:
+        channels = sorted(item.get("deliveries", {}))
+        names = {f"#c{i}": channel for i, channel in enumerate(channels)} | {"#state": "state"}
+        settled = " AND ".join(f"deliveries.#c{i}.#state <> :pending" for i in range(len(channels)))
+        expression = "REMOVE outbox_shard, outbox_due, report"
+        values: dict[str, Any] = {":status": {"S": item["notified_status"]}, ":pending": {"S": _PENDING}}
+        if is_terminal(item.get("status", "")):
+            expression = "SET expires_at = :expires " + expression
+            values[":expires"] = {"N": str(_epoch(now + self._ttl))}
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": item["pk"]}},
+                UpdateExpression=expression,
+                ConditionExpression="notified_status = :status" + (f" AND {settled}" if settled else ""),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if not _is_conflict(error):
+                raise
+
+    # --- reconciliation -----------------------------------------------------------------------
+
+    def due_for_reconciliation(self, *, checked_before: datetime, limit: int) -> list[KnownJob]:
+        response = self._client.query(
+            TableName=self._table,
+            IndexName=ACTIVE_INDEX,
+            KeyConditionExpression="active_shard = :active AND reconciled_at < :before",
+            ExpressionAttributeValues={
+                ":active": {"S": _ACTIVE},
+                ":before": {"N": str(_epoch(checked_before))},
+            },
+            Limit=limit,
+        )
+        jobs = []
+        for raw in response.get("Items", []):
+            item = _plain(raw)
+            jobs.append(
+                KnownJob(
+                    name=item["job_name"],
+                    status=item["status"],
+                    last_modified=_from_micros(item["last_modified"]) if "last_modified" in item else None,
+                )
+            )
+        return jobs
+
+    def mark_reconciled(self, name: str, *, now: datetime) -> None:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_job_key(name),
+                UpdateExpression="SET reconciled_at = :now",
+                ConditionExpression="attribute_exists(active_shard)",
+                ExpressionAttributeValues={":now": {"N": str(_epoch(now))}},
+            )
+        except ClientError as error:
+            if not _is_conflict(error):
+                raise
+
+
+class _StatusUpdate:
+    """Builds the UpdateItem that records a job's status and its place in the sparse indexes."""
+
+    def __init__(
+        self, name: str, status: str, last_modified: datetime, now: datetime, ttl: timedelta
+    ) -> None:
+        self.names: dict[str, str] = {"#status": "status"}
+        self.values: dict[str, Any] = {}
+        self._sets: list[str] = ["#status = :status"]
+        self._removes: list[str] = []
+        self.values[":status"] = _serializer.serialize(status)
+        self.set(job_name=name, last_modified=_micros(last_modified), updated_at=now.isoformat())
+        self._name = name
+        if is_terminal(status):
+            self.set(expires_at=_epoch(now + ttl))
+            self.remove("active_shard", "reconciled_at")
+        else:
+            self.set(active_shard=_ACTIVE, reconciled_at=_epoch(now))
+
+    def set(self, **pairs: Any) -> None:
+        for key, item in pairs.items():
+            self._sets.append(f"#{key} = :{key}")
+            self.names[f"#{key}"] = key
+            self.values[f":{key}"] = _serializer.serialize(_to_dynamo(item))
+
+    def remove(self, *attributes: str) -> None:
+        for attribute in attributes:
+            if attribute in self._removes:
+                continue
+            self._removes.append(attribute)
+            self._sets = [part for part in self._sets if not part.startswith(f"#{attribute} =")]
+
+    def arguments(self, condition: str) -> dict[str, Any]:
+        expression = "SET " + ", ".join(self._sets)
+        if self._removes:
+            expression += " REMOVE " + ", ".join(self._removes)
+        used_names = {
+            key: value for key, value in self.names.items() if key in expression or key in condition
+        }
+        used_values = {
+            key: value for key, value in self.values.items() if key in expression or key in condition
+        }
+        return {
+            "Key": _job_key(self._name),
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": used_names,
+            "ExpressionAttributeValues": used_values,
+        }
+
+
+def _to_dynamo(value: Any) -> Any:
+    """Numbers as Decimal, recursively, as DynamoDB's serializer requires."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {key: _to_dynamo(item) for key, item in value.items()}
+    return value
+
+
+def _plain(item: dict[str, Any]) -> dict[str, Any]:
+    """A DynamoDB item as plain Python, numbers as int."""
+    return {key: _from_dynamo(_deserializer.deserialize(value)) for key, value in item.items()}
+
+
+def _from_dynamo(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _from_dynamo(item) for key, item in value.items()}
+    return value

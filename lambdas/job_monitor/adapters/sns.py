@@ -1,0 +1,44 @@
+"""The email channel: one SNS publish per message, with attributes subscribers can filter on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from job_monitor.domain import JobReport
+from job_monitor.messages import MessageOptions, sns_publication
+from job_monitor.ports import DeliveryFailed
+
+
+class SnsNotifier:
+    """Implements ports.Notifier for the ``email`` channel over a ``boto3.client("sns")``."""
+
+    channel = "email"
+
+    def __init__(self, client: Any, *, topic_arn: str, options: MessageOptions) -> None:
+        self._client = client
+        self._topic_arn = topic_arn
+        self._options = options
+
+    def deliver(self, report: JobReport) -> None:
+        publication = sns_publication(report, self._options)
+        arguments: dict[str, Any] = {
+            "TopicArn": self._topic_arn,
+            "Subject": publication.subject,
+            "Message": publication.message,
+            "MessageAttributes": {
+                name: {"DataType": "String", "StringValue": value}
+                for name, value in publication.attributes.items()
+            },
+        }
+        if publication.message_structure:
+            arguments["MessageStructure"] = publication.message_structure
+        try:
+            self._client.publish(**arguments)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "Unknown")
+            permanent = code in {"NotFound", "AuthorizationError", "InvalidParameter", "KMSDisabled"}
+            raise DeliveryFailed(f"SNS refused the message: {code}", permanent=permanent) from error
+        except BotoCoreError as error:
+            raise DeliveryFailed(f"SNS could not be reached: {type(error).__name__}") from error

@@ -1,0 +1,382 @@
+"""The monitor's pure core: job snapshots, transition decisions and recommendation ranking.
+
+Nothing here performs I/O. Adapters turn SageMaker responses into these types; the service
+decides what to do with them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+PENDING = "PENDING"
+IN_PROGRESS = "IN_PROGRESS"
+COMPLETED = "COMPLETED"
+FAILED = "FAILED"
+STOPPING = "STOPPING"
+STOPPED = "STOPPED"
+DELETING = "DELETING"
+DELETED = "DELETED"
+
+TERMINAL_STATUSES = frozenset({COMPLETED, FAILED, STOPPED})
+GONE_STATUSES = frozenset({DELETING, DELETED})
+# Statuses whose summary needs the full describe response (recommendations, endpoint results).
+DETAILED_STATUSES = frozenset({COMPLETED, FAILED})
+
+
+def is_terminal(status: str) -> bool:
+    return status in TERMINAL_STATUSES
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobSummary:
+    """What the list API says of one job: enough to detect a transition."""
+
+    name: str
+    status: str
+    last_modified: datetime
+    created_at: datetime | None = None
+    completed_at: datetime | None = None
+    job_type: str | None = None
+    model: str | None = None
+    failure_reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recommendation:
+    """One recommended endpoint configuration; a metric the service gave as NaN is None."""
+
+    instance_type: str
+    instance_count: int | None = None
+    cost_per_hour: float | None = None
+    cost_per_inference: float | None = None
+    max_invocations: int | None = None
+    model_latency_ms: int | None = None
+    cpu_utilization: float | None = None
+    memory_utilization: float | None = None
+    environment: tuple[tuple[str, str], ...] = ()
+    recommendation_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndpointPerformance:
+    """An existing endpoint measured by an Advanced job, for comparison with the recommendations."""
+
+    endpoint_name: str
+    max_invocations: int | None = None
+    model_latency_ms: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LatencyThreshold:
+    percentile: str
+    value_ms: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobReport:
+    """Everything a notification says about a job, frozen at the moment of its transition."""
+
+    name: str
+    status: str
+    region: str
+    job_type: str | None = None
+    model: str | None = None
+    description: str | None = None
+    created_at: datetime | None = None
+    completed_at: datetime | None = None
+    last_modified: datetime | None = None
+    failure_reason: str | None = None
+    recommendations: tuple[Recommendation, ...] = ()
+    endpoint_performances: tuple[EndpointPerformance, ...] = ()
+    latency_thresholds: tuple[LatencyThreshold, ...] = ()
+    max_invocations_target: int | None = None
+
+    @property
+    def duration_seconds(self) -> float | None:
+        end = self.completed_at or (self.last_modified if is_terminal(self.status) else None)
+        if self.created_at is None or end is None:
+            return None
+        return max(0.0, (end - self.created_at).total_seconds())
+
+    def to_json(self) -> str:
+        """A compact, JSON-only form for the outbox, so a retry renders the same message."""
+        return json.dumps(asdict(self), default=_encode_datetime, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> JobReport:
+        data = json.loads(text)
+        for key in ("created_at", "completed_at", "last_modified"):
+            data[key] = _parse_datetime(data.get(key))
+        data["recommendations"] = tuple(
+            Recommendation(**{**item, "environment": tuple(tuple(pair) for pair in item["environment"])})
+            for item in data.get("recommendations", ())
+        )
+        data["endpoint_performances"] = tuple(
+            EndpointPerformance(**item) for item in data.get("endpoint_performances", ())
+        )
+        data["latency_thresholds"] = tuple(
+            LatencyThreshold(**item) for item in data.get("latency_thresholds", ())
+        )
+        return cls(**data)
+
+    @classmethod
+    def from_summary(cls, summary: JobSummary, *, region: str) -> JobReport:
+        """A report for a transition that needs no describe call (STOPPED, started)."""
+        return cls(
+            name=summary.name,
+            status=summary.status,
+            region=region,
+            job_type=summary.job_type,
+            model=summary.model,
+            created_at=summary.created_at,
+            completed_at=summary.completed_at,
+            last_modified=summary.last_modified,
+            failure_reason=summary.failure_reason,
+        )
+
+    def summary(self) -> JobSummary:
+        return JobSummary(
+            name=self.name,
+            status=self.status,
+            last_modified=self.last_modified or self.completed_at or self.created_at or _EPOCH,
+            created_at=self.created_at,
+            completed_at=self.completed_at,
+            job_type=self.job_type,
+            model=self.model,
+            failure_reason=self.failure_reason,
+        )
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _encode_datetime(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def _parse_datetime(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+# --- Reading SageMaker's response shapes (plain dicts, as boto3 returns them) ----------------
+
+
+def _number(value: Any) -> float | None:
+    """A metric as a float, or None where the API gave NaN, nothing, or something unreadable."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) or math.isinf(number) else number
+
+
+def _whole(value: Any) -> int | None:
+    number = _number(value)
+    return None if number is None else round(number)
+
+
+def _utc(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return None
+
+
+def summary_from_listing(item: Mapping[str, Any]) -> JobSummary:
+    """One entry of ListInferenceRecommendationsJobs."""
+    return JobSummary(
+        name=item["JobName"],
+        status=str(item.get("Status") or "UNKNOWN"),
+        last_modified=_utc(item.get("LastModifiedTime")) or _utc(item.get("CreationTime")) or _EPOCH,
+        created_at=_utc(item.get("CreationTime")),
+        completed_at=_utc(item.get("CompletionTime")),
+        job_type=item.get("JobType"),
+        model=item.get("ModelName") or item.get("ModelPackageVersionArn"),
+        failure_reason=item.get("FailureReason"),
+    )
+
+
+def report_from_description(response: Mapping[str, Any], *, region: str) -> JobReport:
+    """DescribeInferenceRecommendationsJob, tolerant of missing optional fields and NaN metrics."""
+    input_config = response.get("InputConfig") or {}
+    stopping = response.get("StoppingConditions") or {}
+    return JobReport(
+        name=response["JobName"],
+        status=str(response.get("Status") or "UNKNOWN"),
+        region=region,
+        job_type=response.get("JobType"),
+        model=input_config.get("ModelName") or input_config.get("ModelPackageVersionArn"),
+        description=response.get("JobDescription") or None,
+        created_at=_utc(response.get("CreationTime")),
+        completed_at=_utc(response.get("CompletionTime")),
+        last_modified=_utc(response.get("LastModifiedTime")),
+        failure_reason=response.get("FailureReason"),
+        recommendations=tuple(
+            _recommendation(item) for item in response.get("InferenceRecommendations") or () if item
+        ),
+        endpoint_performances=tuple(
+            EndpointPerformance(
+                endpoint_name=(item.get("EndpointInfo") or {}).get("EndpointName") or "unnamed endpoint",
+                max_invocations=_whole((item.get("Metrics") or {}).get("MaxInvocations")),
+                model_latency_ms=_whole((item.get("Metrics") or {}).get("ModelLatency")),
+            )
+            for item in response.get("EndpointPerformances") or ()
+            if item
+        ),
+        latency_thresholds=tuple(
+            LatencyThreshold(percentile=str(item["Percentile"]), value_ms=int(item["ValueInMilliseconds"]))
+            for item in stopping.get("ModelLatencyThresholds") or ()
+            if item and "Percentile" in item and _whole(item.get("ValueInMilliseconds")) is not None
+        ),
+        max_invocations_target=_whole(stopping.get("MaxInvocations")),
+    )
+
+
+def _recommendation(item: Mapping[str, Any]) -> Recommendation:
+    metrics = item.get("Metrics") or {}
+    endpoint = item.get("EndpointConfiguration") or {}
+    model = item.get("ModelConfiguration") or {}
+    return Recommendation(
+        instance_type=str(endpoint.get("InstanceType") or "unknown instance"),
+        instance_count=_whole(endpoint.get("InitialInstanceCount")),
+        cost_per_hour=_number(metrics.get("CostPerHour")),
+        cost_per_inference=_number(metrics.get("CostPerInference")),
+        max_invocations=_whole(metrics.get("MaxInvocations")),
+        model_latency_ms=_whole(metrics.get("ModelLatency")),
+        cpu_utilization=_number(metrics.get("CpuUtilization")),
+        memory_utilization=_number(metrics.get("MemoryUtilization")),
+        environment=tuple(
+            (str(param.get("Key")), str(param.get("Value")))
+            for param in model.get("EnvironmentParameters") or ()
+            if param and param.get("Key") is not None
+        ),
+        recommendation_id=item.get("RecommendationId"),
+    )
+
+
+# --- Ranking ------------------------------------------------------------------------------------
+
+
+def rank(recommendations: Iterable[Recommendation], objective: str) -> list[Recommendation]:
+    """Best first for the objective; a recommendation missing the objective's metric sorts last.
+
+    cost: lowest cost per inference; latency: lowest model latency; throughput: most invocations
+    per minute. Ties fall back to the lower hourly cost, then the instance type, so the order is stable.
+    """
+
+    def key(item: Recommendation) -> tuple[bool, float, float, str]:
+        if objective == "latency":
+            primary = item.model_latency_ms
+        elif objective == "throughput":
+            primary = None if item.max_invocations is None else -item.max_invocations
+        else:
+            primary = item.cost_per_inference
+        hourly = item.cost_per_hour
+        return (
+            primary is None,
+            0.0 if primary is None else float(primary),
+            math.inf if hourly is None else hourly,
+            item.instance_type,
+        )
+
+    return sorted(recommendations, key=key)
+
+
+# --- Transition decisions -----------------------------------------------------------------------
+
+
+class Action(Enum):
+    UNCHANGED = "unchanged"  # nothing new: no write, no message
+    TRACK = "track"  # record the status silently
+    NOTIFY = "notify"  # record the status and send one message per channel
+    DROP = "drop"  # the job is going away: forget it
+
+
+@dataclass(frozen=True, kw_only=True)
+class KnownJob:
+    """What the state table remembers of a job."""
+
+    name: str
+    status: str
+    last_modified: datetime | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decision:
+    action: Action
+    summary: JobSummary
+    previous: KnownJob | None = None
+    reason: str = ""
+
+    @property
+    def needs_details(self) -> bool:
+        return self.action is Action.NOTIFY and self.summary.status in DETAILED_STATUSES
+
+
+def decide(
+    summary: JobSummary, known: KnownJob | None, *, baseline: bool, notify_started: bool = False
+) -> Decision:
+    """What one observation of a job means, given what was seen of it before.
+
+    ``baseline`` is true while the monitor records its first view of the account: what had
+    already happened by then is history, not news.
+    """
+    status = summary.status
+    if status in GONE_STATUSES:
+        return Decision(action=Action.DROP, summary=summary, previous=known, reason=f"job is {status}")
+    if known is not None and known.status == status:
+        return Decision(action=Action.UNCHANGED, summary=summary, previous=known)
+    if baseline:
+        return Decision(action=Action.TRACK, summary=summary, previous=known, reason="baseline")
+    if is_terminal(status):
+        return Decision(action=Action.NOTIFY, summary=summary, previous=known, reason="finished")
+    was_waiting = known is None or known.status == PENDING
+    if status == IN_PROGRESS and notify_started and was_waiting:
+        return Decision(action=Action.NOTIFY, summary=summary, previous=known, reason="started")
+    return Decision(action=Action.TRACK, summary=summary, previous=known, reason="still running")
+
+
+def with_status(report: JobReport, summary: JobSummary) -> JobReport:
+    """Pin a described report to the status the transition was detected at.
+
+    The describe call comes after the list call; if the job moved on in between, the message
+    still names the status that was claimed, so the exactly-once key stays consistent.
+    """
+    if report.status == summary.status:
+        return report
+    return replace(report, status=summary.status)
+
+
+@dataclass(kw_only=True)
+class ChannelOutcome:
+    sent: int = 0
+    failed: int = 0
+    abandoned: int = 0
+
+
+@dataclass(kw_only=True)
+class TickReport:
+    """What one tick did, for logs, metrics and tests."""
+
+    listed: int = 0
+    transitions: int = 0
+    tracked: int = 0
+    dropped: int = 0
+    reconciled: int = 0
+    errors: int = 0
+    deferred: int = 0
+    baseline: bool = False
+    channels: dict[str, ChannelOutcome] = field(default_factory=dict)
+
+    def channel(self, name: str) -> ChannelOutcome:
+        return self.channels.setdefault(name, ChannelOutcome())

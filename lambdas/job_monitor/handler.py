@@ -1,0 +1,130 @@
+"""Lambda entry point: builds the adapters once per container, then runs one tick per event."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
+
+from job_monitor.adapters.dynamodb_state import DynamoStateStore
+from job_monitor.adapters.sagemaker import SageMakerJobSource
+from job_monitor.adapters.slack import SlackNotifier, parse_webhook_secret
+from job_monitor.adapters.sns import SnsNotifier
+from job_monitor.domain import TickReport
+from job_monitor.messages import MessageOptions
+from job_monitor.ports import Notifier
+from job_monitor.service import Monitor
+from job_monitor.settings import Settings
+
+SECRET_MAX_AGE_SECONDS = 300
+NAMESPACE = "jobwatch"
+
+logger = Logger(service="jobwatch")
+metrics = Metrics(namespace=NAMESPACE, service="jobwatch")
+tracer = Tracer(service="jobwatch")
+
+# SageMaker's read APIs are shared with everything else in the account: adaptive mode backs off
+# client-side when throttled. The others use standard retries with jittered backoff.
+_SAGEMAKER_CONFIG = Config(
+    retries={"mode": "adaptive", "max_attempts": 6},
+    connect_timeout=5,
+    read_timeout=15,
+    user_agent_extra="jobwatch",
+)
+_AWS_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 5},
+    connect_timeout=5,
+    read_timeout=10,
+    user_agent_extra="jobwatch",
+)
+
+
+@cache
+def _monitor() -> tuple[Monitor, Settings]:
+    """Adapters and clients live for the container, so warm invocations reuse connections and caches."""
+    settings = Settings.from_env()
+    options = MessageOptions(
+        objective=settings.objective,
+        top_n=settings.top_recommendations,
+        chatbot_format=settings.chatbot_format,
+    )
+    notifiers: list[Notifier] = []
+    if settings.topic_arn:
+        notifiers.append(
+            SnsNotifier(
+                boto3.client("sns", config=_AWS_CONFIG), topic_arn=settings.topic_arn, options=options
+            )
+        )
+    if settings.slack_secret_name:
+        secrets = SecretsProvider(boto3_client=boto3.client("secretsmanager", config=_AWS_CONFIG))
+        secret_name = settings.slack_secret_name
+
+        def webhook_url(refresh: bool) -> str:
+            value = secrets.get(secret_name, max_age=SECRET_MAX_AGE_SECONDS, force_fetch=refresh)
+            return parse_webhook_secret(str(value))
+
+        notifiers.append(SlackNotifier(webhook_url=webhook_url, options=options))
+    monitor = Monitor(
+        source=SageMakerJobSource(
+            boto3.client("sagemaker", config=_SAGEMAKER_CONFIG), region=settings.region
+        ),
+        store=DynamoStateStore(
+            boto3.client("dynamodb", config=_AWS_CONFIG),
+            table_name=settings.state_table_name,
+            ttl_days=settings.record_ttl_days,
+        ),
+        notifiers=notifiers,
+        settings=settings,
+        logger=logger,
+    )
+    return monitor, settings
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """One scheduled tick. The event's content is irrelevant: every tick looks at the service afresh."""
+    monitor, settings = _monitor()
+    deadline = (
+        time.monotonic() + context.get_remaining_time_in_millis() / 1000 - settings.tick_safety_margin_seconds
+    )
+    report = monitor.run_tick(deadline=deadline)
+    _publish_metrics(report)
+    summary = asdict(report)
+    logger.info("tick finished", extra={"tick": summary})
+    return summary
+
+
+def _publish_metrics(report: TickReport) -> None:
+    """Totals for alarms (service dimension only) and per-channel figures for dashboards."""
+    metrics.add_metric(name="TransitionsDetected", unit=MetricUnit.Count, value=report.transitions)
+    metrics.add_metric(name="TickErrors", unit=MetricUnit.Count, value=report.errors)
+    metrics.add_metric(name="TickDeferred", unit=MetricUnit.Count, value=report.deferred)
+    totals = {"NotificationsSent": 0, "NotificationsFailed": 0, "NotificationsAbandoned": 0}
+    for channel, outcome in report.channels.items():
+        figures = {
+            "NotificationsSent": outcome.sent,
+            "NotificationsFailed": outcome.failed,
+            "NotificationsAbandoned": outcome.abandoned,
+        }
+        for name, value in figures.items():
+            totals[name] += value
+            with single_metric(
+                name=name,
+                unit=MetricUnit.Count,
+                value=value,
+                namespace=NAMESPACE,
+                default_dimensions={"service": "jobwatch"},
+            ) as metric:
+                metric.add_dimension(name="channel", value=channel)
+    for name, value in totals.items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)

@@ -1,0 +1,103 @@
+"""The seams between the tick and the outside world; adapters implement them, tests swap them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from job_monitor.domain import JobReport, JobSummary, KnownJob
+
+
+class JobSource(Protocol):
+    """SageMaker Inference Recommender, read-only."""
+
+    def list_jobs(
+        self, *, modified_after: datetime | None, name_contains: str | None
+    ) -> Iterator[JobSummary]:
+        """Every job matching the filters, all pages, oldest change first is not required."""
+        ...
+
+    def describe(self, name: str) -> JobReport | None:
+        """The full description, or None when the job no longer exists."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cursor:
+    """Where discovery resumes: the newest service-side LastModifiedTime fully processed."""
+
+    modified_after: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Delivery:
+    """One (job, status, channel) message still owed."""
+
+    job_name: str
+    status: str
+    channel: str
+    attempts: int
+    report: JobReport
+
+
+class StateStore(Protocol):
+    """What the monitor remembers between ticks, with the conditional writes that make it exactly-once."""
+
+    def load_cursor(self) -> Cursor | None: ...
+
+    def save_cursor(self, cursor: Cursor) -> None:
+        """Move the cursor; never backwards, whatever overlapping ticks do."""
+        ...
+
+    def known_jobs(self, names: Iterable[str]) -> dict[str, KnownJob]: ...
+
+    def track(self, summary: JobSummary, *, previous: KnownJob | None, now: datetime) -> bool:
+        """Record a status silently; False when another tick changed the record first."""
+        ...
+
+    def open_transition(
+        self, report: JobReport, *, previous: KnownJob | None, channels: Iterable[str], now: datetime
+    ) -> bool:
+        """Record a notifiable status and owe one message per channel; False if another tick won."""
+        ...
+
+    def drop(self, name: str) -> None: ...
+
+    def due_deliveries(self, *, now: datetime, limit: int) -> list[Delivery]:
+        """Messages owed and not leased by a running tick."""
+        ...
+
+    def claim(self, delivery: Delivery, *, now: datetime, lease_seconds: int) -> bool:
+        """Lease one message for sending; False if it is sent, given up or leased elsewhere."""
+        ...
+
+    def mark_sent(self, delivery: Delivery, *, now: datetime) -> None: ...
+
+    def mark_failed(
+        self, delivery: Delivery, *, now: datetime, retry_at: datetime, give_up: bool, error: str
+    ) -> None: ...
+
+    def due_for_reconciliation(self, *, checked_before: datetime, limit: int) -> list[KnownJob]:
+        """Tracked running jobs whose status was last confirmed longest ago."""
+        ...
+
+    def mark_reconciled(self, name: str, *, now: datetime) -> None: ...
+
+
+class DeliveryFailed(Exception):
+    """A channel refused or failed a message; ``retry_after`` is the channel's own hint in seconds."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class Notifier(Protocol):
+    """One delivery channel. ``deliver`` raises DeliveryFailed; anything else is a bug."""
+
+    channel: str
+
+    def deliver(self, report: JobReport) -> None: ...
