@@ -333,7 +333,8 @@ def decide(
     """
     status = summary.status
     if status in GONE_STATUSES:
-        return Decision(action=Action.DROP, summary=summary, previous=known, reason=f"job is {status}")
+        action = Action.UNCHANGED if known is None else Action.DROP
+        return Decision(action=action, summary=summary, previous=known, reason=f"job is {status}")
     if known is not None and known.status == status:
         return Decision(action=Action.UNCHANGED, summary=summary, previous=known)
     if baseline:

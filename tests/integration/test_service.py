@@ -1,0 +1,329 @@
+"""The tick's delivery semantics, over the real DynamoDB state store (moto) and in-memory fakes."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from job_monitor.adapters.dynamodb_state import DynamoStateStore
+from job_monitor.domain import COMPLETED, FAILED, IN_PROGRESS, PENDING, STOPPED, JobReport, Recommendation
+from job_monitor.ports import DeliveryFailed
+from job_monitor.service import Monitor
+from job_monitor.settings import Settings
+from moto import mock_aws
+
+from tests.support.fakes import FakeJobSource, RecordingNotifier
+from tests.support.tables import create_state_table
+
+START = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+TABLE = "jobwatch-state"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def tick(self, minutes: float = 5) -> datetime:
+        self.now += timedelta(minutes=minutes)
+        return self.now
+
+
+def settings(**overrides: str) -> Settings:
+    env = {
+        "STATE_TABLE_NAME": TABLE,
+        "TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:summaries",
+        "SLACK_WEBHOOK_SECRET_NAME": "jobwatch/slack",
+        "MAX_DELIVERY_ATTEMPTS": "3",
+        "AWS_REGION": "us-east-1",
+    }
+    env.update(overrides)
+    return Settings.from_env(env)
+
+
+class World:
+    """A monitor wired to moto DynamoDB, a fake SageMaker and two recording channels."""
+
+    def __init__(self, **overrides: str) -> None:
+        self.clock = Clock()
+        self.source = FakeJobSource()
+        self.email = RecordingNotifier("email")
+        self.slack = RecordingNotifier("slack")
+        self.settings = settings(**overrides)
+        self.store = DynamoStateStore(boto3.client("dynamodb"), table_name=TABLE, ttl_days=90)
+
+    def monitor(self) -> Monitor:
+        return Monitor(
+            source=self.source,
+            store=self.store,
+            notifiers=[self.email, self.slack],
+            settings=self.settings,
+            logger=logging.getLogger("jobwatch-test"),
+            clock=self.clock,
+        )
+
+    def tick(self, minutes: float = 5):
+        self.clock.tick(minutes)
+        return self.monitor().run_tick()
+
+    def job(self, name: str, status: str, *, minutes_ago: float = 1, **extra: object) -> None:
+        at = self.clock.now - timedelta(minutes=minutes_ago)
+        self.source.put(
+            JobReport(
+                name=name,
+                status=status,
+                region="us-east-1",
+                job_type="Default",
+                created_at=at - timedelta(minutes=30),
+                last_modified=at,
+                **extra,
+            )
+        )
+
+    def finish(self, name: str, status: str = COMPLETED, **extra: object) -> None:
+        self.source.move(name, status, self.clock.now, completed_at=self.clock.now, **extra)
+
+
+@pytest.fixture
+def world() -> Iterator[World]:
+    with mock_aws():
+        create_state_table(boto3.client("dynamodb"), TABLE)
+        yield World()
+
+
+def test_first_tick_records_history_and_notifies_nothing(world: World) -> None:
+    world.job("old-done", COMPLETED, minutes_ago=600)
+    world.job("recent-failed", FAILED, minutes_ago=3)
+    world.job("running", IN_PROGRESS)
+
+    report = world.tick()
+
+    assert report.baseline
+    assert world.email.delivered == []
+    assert world.slack.delivered == []
+    assert world.tick().transitions == 0
+    assert world.email.delivered == []
+
+
+def test_running_job_that_completes_is_notified_once_per_channel(world: World) -> None:
+    world.job("sweep-1", IN_PROGRESS)
+    world.tick()
+    world.finish("sweep-1", recommendations=(Recommendation(instance_type="ml.c5.xlarge"),))
+
+    first = world.tick()
+    again = world.tick()
+
+    assert first.transitions == 1
+    assert world.email.keys() == [("sweep-1", COMPLETED)]
+    assert world.slack.keys() == [("sweep-1", COMPLETED)]
+    assert world.email.delivered[0].recommendations[0].instance_type == "ml.c5.xlarge"
+    assert again.transitions == 0
+    assert again.channels["email"].sent == 0
+
+
+def test_job_created_and_finished_between_two_ticks_is_notified(world: World) -> None:
+    world.tick()
+    world.clock.tick(2)
+    world.job("quick", FAILED, minutes_ago=0.5, failure_reason="OOM")
+
+    world.tick()
+
+    assert world.email.keys() == [("quick", FAILED)]
+    assert world.slack.delivered[0].failure_reason == "OOM"
+
+
+def test_every_terminal_status_is_notified(world: World) -> None:
+    for name in ("a", "b", "c"):
+        world.job(name, PENDING)
+    world.tick()
+    world.finish("a", COMPLETED)
+    world.finish("b", FAILED, failure_reason="boom")
+    world.finish("c", STOPPED)
+
+    world.tick()
+
+    assert sorted(world.email.keys()) == [("a", COMPLETED), ("b", FAILED), ("c", STOPPED)]
+    assert sorted(world.slack.keys()) == sorted(world.email.keys())
+
+
+def test_slack_outage_does_not_block_or_repeat_email(world: World) -> None:
+    world.job("sweep", IN_PROGRESS)
+    world.tick()
+    world.finish("sweep")
+    world.slack.down = True
+
+    outage = world.tick()
+    world.tick()
+    world.slack.down = False
+    recovered = world.tick()
+    world.tick()
+
+    assert world.email.keys() == [("sweep", COMPLETED)]
+    assert world.slack.keys() == [("sweep", COMPLETED)]
+    assert outage.channels["slack"].failed == 1
+    assert outage.channels["email"].sent == 1
+    assert recovered.channels["slack"].sent == 1
+    assert recovered.channels["email"].sent == 0
+
+
+def test_a_channel_that_never_recovers_is_abandoned_after_the_allowed_attempts(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.job("sweep", IN_PROGRESS)
+    world.tick()
+    world.finish("sweep")
+    world.slack.down = True
+
+    reports = [world.tick() for _ in range(5)]
+
+    assert [r.channels["slack"].failed for r in reports] == [1, 1, 1, 0, 0]
+    assert [r.channels["slack"].abandoned for r in reports] == [0, 0, 1, 0, 0]
+    assert "notification abandoned" in caplog.text
+    assert world.email.keys() == [("sweep", COMPLETED)]
+
+
+def test_rate_limited_channel_waits_for_retry_after(world: World) -> None:
+    world.job("sweep", IN_PROGRESS)
+    world.tick()
+    world.finish("sweep")
+    world.slack.failures.append(DeliveryFailed("429", retry_after=600))
+
+    world.tick()
+    waiting = world.tick(minutes=5)
+    after = world.tick(minutes=6)
+
+    assert waiting.channels["slack"].sent == 0
+    assert waiting.channels["slack"].failed == 0
+    assert after.channels["slack"].sent == 1
+
+
+def test_describe_failure_loses_nothing_and_the_transition_is_picked_up_later(world: World) -> None:
+    world.job("sweep", IN_PROGRESS)
+    world.tick()
+    world.finish("sweep")
+    world.source.fail_describe.add("sweep")
+
+    failed = world.tick()
+    delivered_while_failing = list(world.email.delivered)
+    world.source.fail_describe.clear()
+    world.clock.tick(60)  # well past the listing's overlap window
+    recovered = world.tick()
+
+    assert failed.errors == 1
+    assert delivered_while_failing == []
+    assert recovered.transitions == 1
+    assert world.email.keys() == [("sweep", COMPLETED)]
+
+
+def test_job_that_vanishes_or_is_deleted_is_dropped_quietly(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    world.job("vanishing", IN_PROGRESS)
+    world.job("deleted", IN_PROGRESS)
+    world.tick()
+    del world.source.jobs["vanishing"]  # ResourceNotFound from now on; no listing shows it
+    world.source.move("deleted", "DELETED", world.clock.now)
+
+    reports = [world.tick() for _ in range(8)]  # past the reconciliation interval
+
+    assert sum(report.dropped for report in reports) == 2
+    assert sum(report.errors for report in reports) == 0
+    assert world.email.delivered == []
+    assert world.slack.delivered == []
+    assert caplog.text.count("job no longer tracked") == 2
+
+
+def test_same_event_twice_and_overlapping_ticks_send_each_message_once(world: World) -> None:
+    names = [f"job-{i}" for i in range(12)]
+    for name in names:
+        world.job(name, IN_PROGRESS)
+    world.tick()
+    for name in names:
+        world.finish(name)
+    world.clock.tick()
+
+    barrier = threading.Barrier(4)
+
+    def run() -> None:
+        barrier.wait()
+        world.monitor().run_tick()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    world.monitor().run_tick()  # and the same schedule event once more
+
+    assert sorted(world.email.keys()) == sorted((name, COMPLETED) for name in names)
+    assert sorted(world.slack.keys()) == sorted((name, COMPLETED) for name in names)
+
+
+def test_started_notice_is_off_by_default_and_sent_once_when_enabled() -> None:
+    with mock_aws():
+        create_state_table(boto3.client("dynamodb"), TABLE)
+        world = World(NOTIFY_STARTED="true")
+        world.job("sweep", PENDING)
+        world.tick()
+        world.source.move("sweep", IN_PROGRESS, world.clock.now)
+        world.tick()
+        world.tick()
+        world.finish("sweep")
+        world.tick()
+
+    assert world.email.keys() == [("sweep", IN_PROGRESS), ("sweep", COMPLETED)]
+
+
+def test_explicit_job_names_are_watched_without_discovery() -> None:
+    with mock_aws():
+        create_state_table(boto3.client("dynamodb"), TABLE)
+        world = World(DISCOVER_JOBS="false", JOB_NAMES="mine")
+        world.job("mine", IN_PROGRESS)
+        world.job("theirs", IN_PROGRESS)
+        world.tick()
+        world.finish("mine")
+        world.finish("theirs")
+        world.tick()
+        world.tick()
+
+    assert world.email.keys() == [("mine", COMPLETED)]
+    assert "list" not in world.source.calls
+
+
+def test_reconciliation_catches_a_change_the_listing_never_showed(world: World) -> None:
+    world.job("quiet", IN_PROGRESS)
+    world.tick()
+    # The service finishes the job but its LastModifiedTime does not move: no listing shows it.
+    world.source.jobs["quiet"] = JobReport(
+        name="quiet",
+        status=COMPLETED,
+        region="us-east-1",
+        created_at=START - timedelta(minutes=31),
+        last_modified=START - timedelta(minutes=1),
+    )
+
+    for _ in range(8):  # 40 minutes: past the 30-minute reconciliation interval
+        world.tick()
+
+    assert world.email.keys() == [("quiet", COMPLETED)]
+
+
+def test_cursor_never_passes_a_job_left_for_later(world: World) -> None:
+    world.tick()
+    world.job("a", COMPLETED, minutes_ago=2)
+    world.job("b", COMPLETED, minutes_ago=1)
+    world.source.fail_describe.add("a")
+
+    world.tick()
+    world.source.fail_describe.clear()
+    world.clock.tick(120)
+    world.tick()
+
+    assert sorted(world.email.keys()) == [("a", COMPLETED), ("b", COMPLETED)]

@@ -1,0 +1,66 @@
+"""In-memory stand-ins for the JobSource and Notifier ports, with scriptable failures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from job_monitor.domain import JobReport, JobSummary
+from job_monitor.ports import DeliveryFailed
+
+
+class FakeJobSource:
+    """Jobs held as JobReports; ``fail_describe`` / ``fail_list`` raise like a throttled API."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[str, JobReport] = {}
+        self.fail_describe: set[str] = set()
+        self.fail_list = False
+        self.calls: list[str] = []
+
+    def put(self, report: JobReport) -> None:
+        self.jobs[report.name] = report
+
+    def move(self, name: str, status: str, at: datetime, **changes: object) -> None:
+        self.jobs[name] = replace(self.jobs[name], status=status, last_modified=at, **changes)
+
+    def list_jobs(
+        self, *, modified_after: datetime | None, name_contains: str | None
+    ) -> Iterator[JobSummary]:
+        self.calls.append("list")
+        if self.fail_list:
+            raise RuntimeError("ThrottlingException")
+        for report in sorted(self.jobs.values(), key=lambda job: job.name):
+            summary = report.summary()
+            if modified_after is not None and summary.last_modified <= modified_after:
+                continue
+            if name_contains and name_contains not in report.name:
+                continue
+            yield summary
+
+    def describe(self, name: str) -> JobReport | None:
+        self.calls.append(f"describe:{name}")
+        if name in self.fail_describe:
+            raise RuntimeError("ThrottlingException")
+        return self.jobs.get(name)
+
+
+@dataclass
+class RecordingNotifier:
+    """Records delivered reports; ``failures`` queues DeliveryFailed to raise on the next calls."""
+
+    channel: str
+    delivered: list[JobReport] = field(default_factory=list)
+    failures: list[DeliveryFailed] = field(default_factory=list)
+    down: bool = False
+
+    def deliver(self, report: JobReport) -> None:
+        if self.down:
+            raise DeliveryFailed(f"{self.channel} is down")
+        if self.failures:
+            raise self.failures.pop(0)
+        self.delivered.append(report)
+
+    def keys(self) -> list[tuple[str, str]]:
+        return [(report.name, report.status) for report in self.delivered]
