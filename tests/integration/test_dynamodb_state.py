@@ -1,0 +1,108 @@
+"""The state store's conditional writes, against moto's DynamoDB."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from job_monitor.adapters.dynamodb_state import DynamoStateStore
+from job_monitor.domain import COMPLETED, IN_PROGRESS, JobReport, JobSummary, KnownJob
+from job_monitor.ports import Cursor, Delivery
+from moto import mock_aws
+
+from tests.support.tables import create_state_table
+
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+REPORT = JobReport(name="sweep", status=COMPLETED, region="us-east-1", last_modified=NOW)
+
+
+@pytest.fixture
+def store() -> Iterator[DynamoStateStore]:
+    with mock_aws():
+        client = boto3.client("dynamodb")
+        create_state_table(client, "state")
+        yield DynamoStateStore(client, table_name="state", ttl_days=30)
+
+
+def delivery(channel: str = "slack", attempts: int = 0) -> Delivery:
+    return Delivery(job_name="sweep", status=COMPLETED, channel=channel, attempts=attempts, report=REPORT)
+
+
+def open_sweep(store: DynamoStateStore) -> None:
+    assert store.open_transition(REPORT, previous=None, channels=("email", "slack"), now=NOW)
+
+
+def test_cursor_only_moves_forward(store: DynamoStateStore) -> None:
+    assert store.load_cursor() is None
+    store.save_cursor(Cursor(modified_after=None))
+    assert store.load_cursor() == Cursor(modified_after=None)
+    store.save_cursor(Cursor(modified_after=NOW))
+    store.save_cursor(Cursor(modified_after=NOW - timedelta(minutes=5)))
+    assert store.load_cursor() == Cursor(modified_after=NOW)
+
+
+def test_a_transition_is_opened_by_one_writer_only(store: DynamoStateStore) -> None:
+    running = JobSummary(name="sweep", status=IN_PROGRESS, last_modified=NOW)
+    assert store.track(running, previous=None, now=NOW)
+    previous = KnownJob(name="sweep", status=IN_PROGRESS)
+    assert store.open_transition(REPORT, previous=previous, channels=("email",), now=NOW)
+    assert not store.open_transition(REPORT, previous=previous, channels=("email",), now=NOW)
+    assert store.known_jobs(["sweep", "other"])["sweep"].status == COMPLETED
+
+
+def test_a_claimed_message_is_hidden_until_its_lease_expires(store: DynamoStateStore) -> None:
+    open_sweep(store)
+    assert store.claim(delivery(), now=NOW, lease_seconds=900)
+    assert not store.claim(delivery(), now=NOW, lease_seconds=900)
+    # The sender crashed before recording the send: after the lease, the message is owed again.
+    later = NOW + timedelta(seconds=901)
+    owed = {d.channel for d in store.due_deliveries(now=later, limit=10)}
+    assert owed == {"email", "slack"}
+    assert store.claim(delivery(), now=later, lease_seconds=900)
+
+
+def test_outbox_closes_when_every_channel_is_settled(store: DynamoStateStore) -> None:
+    open_sweep(store)
+    for channel in ("email", "slack"):
+        assert store.claim(delivery(channel), now=NOW, lease_seconds=60)
+    store.mark_sent(delivery("email"), now=NOW)
+    store.mark_failed(delivery("slack"), now=NOW, retry_at=NOW, give_up=False, error="503")
+    assert [d.channel for d in store.due_deliveries(now=NOW, limit=10)] == ["slack"]
+    assert store.claim(delivery("slack", attempts=1), now=NOW, lease_seconds=60)
+    store.mark_failed(delivery("slack", attempts=1), now=NOW, retry_at=NOW, give_up=True, error="503")
+    assert store.due_deliveries(now=NOW + timedelta(days=1), limit=10) == []
+    item = boto3.client("dynamodb").get_item(TableName="state", Key={"pk": {"S": "job#sweep"}})["Item"]
+    assert "expires_at" in item
+    assert "report" not in item
+    assert item["deliveries"]["M"]["slack"]["M"]["state"]["S"] == "abandoned"
+    assert item["deliveries"]["M"]["slack"]["M"]["attempts"]["N"] == "2"
+
+
+def test_dropping_a_job_keeps_a_message_still_owed(store: DynamoStateStore) -> None:
+    open_sweep(store)
+    store.drop("sweep")
+    assert {d.channel for d in store.due_deliveries(now=NOW, limit=10)} == {"email", "slack"}
+    running = JobSummary(name="other", status=IN_PROGRESS, last_modified=NOW)
+    store.track(running, previous=None, now=NOW)
+    store.drop("other")
+    assert store.known_jobs(["other"]) == {}
+
+
+def test_reconciliation_returns_the_longest_unconfirmed_running_jobs(store: DynamoStateStore) -> None:
+    for minutes, name in ((50, "oldest"), (40, "older"), (1, "fresh")):
+        at = NOW - timedelta(minutes=minutes)
+        store.track(JobSummary(name=name, status=IN_PROGRESS, last_modified=at), previous=None, now=at)
+    due = store.due_for_reconciliation(checked_before=NOW - timedelta(minutes=30), limit=10)
+    assert [job.name for job in due] == ["oldest", "older"]
+    store.mark_reconciled("oldest", now=NOW)
+    due = store.due_for_reconciliation(checked_before=NOW - timedelta(minutes=30), limit=1)
+    assert [job.name for job in due] == ["older"]
+
+
+def test_many_known_jobs_are_read_in_batches(store: DynamoStateStore) -> None:
+    names = [f"job-{i}" for i in range(250)]
+    for name in names:
+        store.track(JobSummary(name=name, status=IN_PROGRESS, last_modified=NOW), previous=None, now=NOW)
+    assert set(store.known_jobs([*names, "missing"])) == set(names)
