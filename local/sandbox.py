@@ -76,12 +76,18 @@ class SynthesizedStack:
         return self.outdir / relative
 
 
+def cli_context(overrides: Mapping[str, str]) -> dict[str, Any]:
+    """The context the CDK CLI would give the app: cdk.json's, then the ``-c`` overrides."""
+    settings = json.loads((ROOT / "cdk.json").read_text())
+    return {**settings.get("context", {}), **overrides}
+
+
 def synthesize(context: Mapping[str, str], outdir: Path) -> SynthesizedStack:
     """Run ``python app.py`` as the CDK CLI would: context through CDK_CONTEXT_JSON, output to CDK_OUTDIR."""
     env = {
         **os.environ,
         "CDK_OUTDIR": str(outdir),
-        "CDK_CONTEXT_JSON": json.dumps(dict(context)),
+        "CDK_CONTEXT_JSON": json.dumps(cli_context(context)),
         "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
     }
     result = subprocess.run(
