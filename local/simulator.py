@@ -1,0 +1,637 @@
+"""A local SageMaker Inference Recommender, speaking the service's JSON 1.1 protocol.
+
+moto has no Inference Recommender API, so jobwatch keeps this one. Real boto3 clients reach it
+through ``AWS_ENDPOINT_URL_SAGEMAKER``; every response is shaped by botocore's own service model
+(the tests validate them against it). Jobs move PENDING → IN_PROGRESS → COMPLETED / FAILED /
+STOPPED on a clock the caller controls; their status is derived from that clock when asked, so
+advancing time costs nothing and 20,000 jobs of history stay cheap.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+DEFAULT_PAGE_SIZE = 10
+MAX_PAGE_SIZE = 100
+STOP_SECONDS = 60
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# Hourly on-demand prices (us-east-1, real-time inference) for the instance types the simulator
+# recommends; GPU and Inferentia instances report no CPU utilisation, as the service gives NaN.
+INSTANCE_PRICES: dict[str, float] = {
+    "ml.m5.large": 0.115,
+    "ml.m5.xlarge": 0.23,
+    "ml.c5.xlarge": 0.204,
+    "ml.c5.2xlarge": 0.408,
+    "ml.c6i.2xlarge": 0.408,
+    "ml.c7g.xlarge": 0.1741,
+    "ml.g4dn.xlarge": 0.736,
+    "ml.g5.xlarge": 1.408,
+    "ml.inf1.xlarge": 0.297,
+    "ml.inf2.xlarge": 0.99,
+}
+_ACCELERATED = ("ml.g4dn", "ml.g5", "ml.inf1", "ml.inf2")
+
+
+class SimulatedClock:
+    """The service's notion of now; only the caller moves it."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime(2026, 11, 1, tzinfo=UTC)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += timedelta(seconds=seconds)
+
+
+@dataclass
+class FaultPlan:
+    """Faults injected at run time, each at a rate per call (0 disables it).
+
+    ``operations`` limits them to the named operations (e.g. {"DescribeInferenceRecommendationsJob"});
+    empty means every operation.
+    """
+
+    throttle_rate: float = 0.0
+    server_error_rate: float = 0.0
+    latency_seconds: float = 0.0
+    malformed_rate: float = 0.0
+    operations: set[str] = field(default_factory=set)
+
+    def applies_to(self, operation: str) -> bool:
+        return not self.operations or operation in self.operations
+
+
+class ServiceError(Exception):
+    """An error the service answers with, in its own JSON 1.1 error shape."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+@dataclass
+class _Job:
+    name: str
+    created_at: datetime
+    pending_seconds: float
+    run_seconds: float
+    outcome: str
+    job_type: str
+    failure_reason: str | None
+    endpoints: tuple[str, ...]
+    model_name: str
+    description: str
+    region: str
+    account_id: str
+    stop_requested_at: datetime | None = None
+    deleted_at: datetime | None = None
+    visible_when_deleted: bool = False
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:sagemaker:{self.region}:{self.account_id}:inference-recommendations-job/{self.name.lower()}"
+
+    def timeline(self) -> list[tuple[datetime, str]]:
+        """Every status the job takes, with the moment it takes it."""
+        started = self.created_at + timedelta(seconds=self.pending_seconds)
+        ended = started + timedelta(seconds=self.run_seconds)
+        steps = [(self.created_at, "PENDING"), (started, "IN_PROGRESS")]
+        if self.stop_requested_at is not None and self.stop_requested_at < ended:
+            stop = max(self.stop_requested_at, self.created_at)
+            steps = [step for step in steps if step[0] <= stop]
+            steps += [(stop, "STOPPING"), (stop + timedelta(seconds=STOP_SECONDS), "STOPPED")]
+        elif self.outcome == "STOPPED":
+            stopping = max(started, ended - timedelta(seconds=STOP_SECONDS))
+            steps += [(stopping, "STOPPING"), (ended, "STOPPED")]
+        else:
+            steps.append((ended, self.outcome))
+        if self.deleted_at is not None:
+            steps = [step for step in steps if step[0] <= self.deleted_at] + [(self.deleted_at, "DELETED")]
+        return steps
+
+    def final_change(self) -> datetime:
+        return self.timeline()[-1][0]
+
+    def state(self, now: datetime) -> tuple[str, datetime]:
+        """(status, LastModifiedTime) as the service reports them at ``now``."""
+        status, changed = "PENDING", self.created_at
+        for moment, step in self.timeline():
+            if moment <= now:
+                status, changed = step, moment
+        return status, changed
+
+
+class InferenceRecommenderSimulator:
+    """The simulated service: an HTTP endpoint plus an in-process API to script jobs and faults."""
+
+    def __init__(
+        self,
+        *,
+        clock: SimulatedClock | None = None,
+        region: str = "us-east-1",
+        account_id: str = "123456789012",
+        seed: int = 0,
+    ) -> None:
+        self.clock = clock or SimulatedClock()
+        self.region = region
+        self.account_id = account_id
+        self.seed = seed
+        self.faults = FaultPlan()
+        self.call_counts: Counter[str] = Counter()
+        self._jobs: dict[str, _Job] = {}
+        self._lock = threading.Lock()
+        self._random = random.Random(seed)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.endpoint_url = ""
+        self.malformed_hook: Callable[[dict[str, Any]], None] | None = None
+
+    # --- scripting ----------------------------------------------------------------------------
+
+    def add_job(
+        self,
+        name: str,
+        *,
+        outcome: str = "COMPLETED",
+        created_at: datetime | None = None,
+        pending_seconds: float = 30,
+        run_seconds: float = 600,
+        job_type: str = "Default",
+        failure_reason: str | None = None,
+        endpoints: tuple[str, ...] = (),
+        model_name: str | None = None,
+        description: str = "",
+    ) -> None:
+        if outcome not in ("COMPLETED", "FAILED", "STOPPED"):
+            raise ValueError(f"outcome must be COMPLETED, FAILED or STOPPED, not {outcome}")
+        with self._lock:
+            if name in self._jobs:
+                raise ServiceError("ResourceInUse", f"Job {name} already exists")
+            self._jobs[name] = _Job(
+                name=name,
+                created_at=created_at or self.clock.now(),
+                pending_seconds=pending_seconds,
+                run_seconds=max(1.0, run_seconds),
+                outcome=outcome,
+                job_type=job_type,
+                failure_reason=failure_reason
+                or (
+                    "Benchmark failed: the model container did not respond to /ping"
+                    if outcome == "FAILED"
+                    else None
+                ),
+                endpoints=tuple(endpoints),
+                model_name=model_name or f"{name.split('-')[0]}-model",
+                description=description or f"Inference Recommender job {name}",
+                region=self.region,
+                account_id=self.account_id,
+            )
+
+    def add_finished_jobs(
+        self, count: int, *, prefix: str = "history", ended_before: datetime | None = None
+    ) -> None:
+        """Bulk history: ``count`` jobs that finished before ``ended_before`` (default: a day ago)."""
+        end = ended_before or (self.clock.now() - timedelta(days=1))
+        for index in range(count):
+            created = end - timedelta(hours=2, minutes=index * 7)
+            self.add_job(
+                f"{prefix}-{index:05d}",
+                outcome="FAILED" if index % 10 == 9 else "COMPLETED",
+                created_at=created,
+                pending_seconds=60,
+                run_seconds=3600,
+            )
+
+    def stop_job(self, name: str) -> None:
+        with self._lock:
+            job = self._visible(name)
+            status, _ = job.state(self.clock.now())
+            if status in ("PENDING", "IN_PROGRESS"):
+                job.stop_requested_at = self.clock.now()
+
+    def delete_job(self, name: str, *, visible_as_deleted: bool = False) -> None:
+        """The job disappears (ResourceNotFound), or stays listed as DELETED if asked."""
+        with self._lock:
+            job = self._jobs[name]
+            job.deleted_at = self.clock.now()
+            job.visible_when_deleted = visible_as_deleted
+
+    def status_of(self, name: str) -> str:
+        with self._lock:
+            return self._jobs[name].state(self.clock.now())[0]
+
+    def job_names(self) -> list[str]:
+        with self._lock:
+            return list(self._jobs)
+
+    # --- serving ------------------------------------------------------------------------------
+
+    def __enter__(self) -> InferenceRecommenderSimulator:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> str:
+        simulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b"{}"
+                target = self.headers.get("X-Amz-Target", "")
+                status, payload = simulator.handle(target, body)
+                data = payload.encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("x-amzn-RequestId", f"sim-{random.getrandbits(64):016x}")
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        host, port = self._server.server_address[:2]
+        self.endpoint_url = f"http://{host}:{port}"
+        return self.endpoint_url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def handle(self, target: str, body: bytes) -> tuple[int, str]:
+        """One request: (HTTP status, JSON body). Public so tests can call it without a socket."""
+        operation = target.rpartition(".")[2]
+        handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "CreateInferenceRecommendationsJob": self._create,
+            "DescribeInferenceRecommendationsJob": self._describe,
+            "ListInferenceRecommendationsJobs": self._list,
+            "ListInferenceRecommendationsJobSteps": self._list_steps,
+            "StopInferenceRecommendationsJob": self._stop,
+        }
+        self.call_counts[operation] += 1
+        try:
+            if operation not in handlers or not target.startswith("SageMaker."):
+                raise ServiceError("UnknownOperationException", f"Unknown operation {target}")
+            self._inject_faults(operation)
+            request = json.loads(body or b"{}")
+            response = handlers[operation](request)
+        except ServiceError as error:
+            return error.status, json.dumps({"__type": error.code, "Message": str(error)})
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+            return 400, json.dumps({"__type": "ValidationException", "Message": f"Invalid request: {error}"})
+        return 200, json.dumps(response)  # NaN metrics go out as the JSON literal NaN
+
+    def _inject_faults(self, operation: str) -> None:
+        plan = self.faults
+        if not plan.applies_to(operation):
+            return
+        with self._lock:
+            roll_throttle, roll_error = self._random.random(), self._random.random()
+        if plan.latency_seconds:
+            time.sleep(plan.latency_seconds)
+        if roll_throttle < plan.throttle_rate:
+            raise ServiceError("ThrottlingException", "Rate exceeded", 400)
+        if roll_error < plan.server_error_rate:
+            raise ServiceError("InternalFailure", "We encountered an internal error. Please try again.", 500)
+
+    # --- operations ---------------------------------------------------------------------------
+
+    def _visible(self, name: str) -> _Job:
+        job = self._jobs.get(name)
+        if job is None or (job.deleted_at is not None and job.deleted_at <= self.clock.now()):
+            raise ServiceError("ResourceNotFound", f"Could not find inference recommendations job {name}")
+        return job
+
+    def _create(self, request: dict[str, Any]) -> dict[str, Any]:
+        for key in ("JobName", "JobType", "RoleArn", "InputConfig"):
+            if key not in request:
+                raise ServiceError("ValidationException", f"{key} is required")
+        endpoints = tuple(item["EndpointName"] for item in request["InputConfig"].get("Endpoints", []))
+        self.add_job(
+            request["JobName"],
+            job_type=request["JobType"],
+            endpoints=endpoints,
+            model_name=request["InputConfig"].get("ModelName"),
+            description=request.get("JobDescription", ""),
+        )
+        return {"JobArn": self._jobs[request["JobName"]].arn}
+
+    def _stop(self, request: dict[str, Any]) -> dict[str, Any]:
+        self.stop_job(request["JobName"])
+        return {}
+
+    def _describe(self, request: dict[str, Any]) -> dict[str, Any]:
+        now = self.clock.now()
+        with self._lock:
+            job = self._visible(request["JobName"])
+            with_faults = self.faults.applies_to("DescribeInferenceRecommendationsJob")
+            malformed = with_faults and self._random.random() < self.faults.malformed_rate
+        status, changed = job.state(now)
+        response: dict[str, Any] = {
+            **self._summary(job, status, changed),
+            "InputConfig": self._input_config(job),
+            "StoppingConditions": {
+                "MaxInvocations": 3000,
+                "ModelLatencyThresholds": [{"Percentile": "P95", "ValueInMilliseconds": 100}],
+            },
+        }
+        if status == "COMPLETED":
+            response["InferenceRecommendations"] = self._recommendations(job)
+            if job.endpoints:
+                response["EndpointPerformances"] = [
+                    {
+                        "Metrics": {"MaxInvocations": 1800 + 150 * index, "ModelLatency": 62 + 9 * index},
+                        "EndpointInfo": {"EndpointName": endpoint},
+                    }
+                    for index, endpoint in enumerate(job.endpoints)
+                ]
+        if malformed:
+            self._malform(response, job)
+        return response
+
+    def _malform(self, response: dict[str, Any], job: _Job) -> None:
+        """A partial or surprising answer: missing optional fields, NaN, empty lists, new enum values."""
+        rng = random.Random(
+            f"{self.seed}:malformed:{job.name}:{self.call_counts['DescribeInferenceRecommendationsJob']}"
+        )
+        for key in ("InputConfig", "StoppingConditions", "JobDescription", "CompletionTime", "RoleArn"):
+            if rng.random() < 0.5:
+                response.pop(key, None)
+        response["JobType"] = rng.choice([response.get("JobType"), "Serverless", "Unknown"])
+        for recommendation in response.get("InferenceRecommendations", []):
+            for metric in recommendation["Metrics"]:
+                if rng.random() < 0.3:
+                    recommendation["Metrics"][metric] = math.nan
+            if rng.random() < 0.2:
+                recommendation["EndpointConfiguration"]["InstanceType"] = "ml.x99.48xlarge"
+            if rng.random() < 0.2:
+                recommendation.pop("ModelConfiguration", None)
+        if rng.random() < 0.3 and "InferenceRecommendations" in response:
+            response["InferenceRecommendations"] = []
+        if self.malformed_hook is not None:
+            self.malformed_hook(response)
+
+    def _summary(self, job: _Job, status: str, changed: datetime) -> dict[str, Any]:
+        summary: dict[str, Any] = {
+            "JobName": job.name,
+            "JobDescription": job.description,
+            "JobType": job.job_type,
+            "JobArn": job.arn,
+            "Status": status,
+            "CreationTime": _epoch(job.created_at),
+            "RoleArn": f"arn:aws:iam::{job.account_id}:role/SageMakerInferenceRecommender",
+            "LastModifiedTime": _epoch(changed),
+            "ModelName": job.model_name,
+        }
+        if status in ("COMPLETED", "FAILED", "STOPPED"):
+            summary["CompletionTime"] = _epoch(changed)
+        if status == "FAILED" and job.failure_reason:
+            summary["FailureReason"] = job.failure_reason
+        return summary
+
+    def _input_config(self, job: _Job) -> dict[str, Any]:
+        config: dict[str, Any] = {"ModelName": job.model_name, "JobDurationInSeconds": 7200}
+        if job.job_type == "Advanced":
+            config["TrafficPattern"] = {
+                "TrafficType": "PHASES",
+                "Phases": [{"InitialNumberOfUsers": 2, "SpawnRate": 2, "DurationInSeconds": 240}],
+            }
+            config["ResourceLimit"] = {"MaxNumberOfTests": 10, "MaxParallelOfTests": 3}
+            config["EndpointConfigurations"] = [{"InstanceType": name} for name in list(INSTANCE_PRICES)[:3]]
+        if job.endpoints:
+            config["Endpoints"] = [{"EndpointName": endpoint} for endpoint in job.endpoints]
+        return config
+
+    def _recommendations(self, job: _Job) -> list[dict[str, Any]]:
+        """Deterministic per (seed, job): several instance types, realistic prices and metrics."""
+        rng = random.Random(f"{self.seed}:{job.name}")
+        instances = rng.sample(sorted(INSTANCE_PRICES), k=rng.randint(3, 6))
+        recommendations = []
+        for index, instance in enumerate(instances):
+            count = rng.choice([1, 1, 1, 2])
+            hourly = round(INSTANCE_PRICES[instance] * count, 4)
+            invocations = rng.randint(800, 9000) * count
+            accelerated = instance.startswith(_ACCELERATED)
+            recommendations.append(
+                {
+                    "Metrics": {
+                        "CostPerHour": hourly,
+                        "CostPerInference": hourly / (invocations * 60),
+                        "MaxInvocations": invocations,
+                        "ModelLatency": rng.randint(4, 60) if accelerated else rng.randint(15, 240),
+                        "CpuUtilization": math.nan if accelerated else round(rng.uniform(35, 95), 2),
+                        "MemoryUtilization": math.nan
+                        if instance.startswith("ml.inf")
+                        else round(rng.uniform(10, 80), 2),
+                        "ModelSetupTime": rng.randint(60, 400),
+                    },
+                    "EndpointConfiguration": {
+                        "EndpointName": f"sm-epc-{job.name[:40]}-{index}",
+                        "VariantName": f"sm-epv-{index}",
+                        "InstanceType": instance,
+                        "InitialInstanceCount": count,
+                    },
+                    "ModelConfiguration": {
+                        "EnvironmentParameters": [
+                            {
+                                "Key": "OMP_NUM_THREADS",
+                                "ValueType": "string",
+                                "Value": str(rng.choice([1, 2, 4])),
+                            },
+                            {
+                                "Key": "SAGEMAKER_MODEL_SERVER_WORKERS",
+                                "ValueType": "string",
+                                "Value": str(rng.choice([1, 2, 4])),
+                            },
+                        ]
+                    },
+                    "RecommendationId": f"{job.name[:40]}/{rng.getrandbits(32):08x}",
+                }
+            )
+        return recommendations
+
+    def _list(self, request: dict[str, Any]) -> dict[str, Any]:
+        page_size = _page_size(request)
+        now = self.clock.now()
+        created_after = _time(request.get("CreationTimeAfter"))
+        created_before = _time(request.get("CreationTimeBefore"))
+        modified_after = _time(request.get("LastModifiedTimeAfter"))
+        modified_before = _time(request.get("LastModifiedTimeBefore"))
+        name_contains = request.get("NameContains")
+        status_equals = request.get("StatusEquals")
+        model_equals = request.get("ModelNameEquals")
+        package_equals = request.get("ModelPackageVersionArnEquals")
+        sort_by = request.get("SortBy", "CreationTime")
+        if sort_by not in ("Name", "CreationTime", "Status"):
+            raise ServiceError(
+                "ValidationException", f"SortBy must be Name, CreationTime or Status, not {sort_by}"
+            )
+        descending = request.get("SortOrder", "Descending") == "Descending"
+
+        rows = []
+        with self._lock:
+            jobs = list(self._jobs.values())
+        for job in jobs:
+            if created_after and job.created_at <= created_after:
+                continue
+            if created_before and job.created_at >= created_before:
+                continue
+            if modified_after and job.final_change() <= modified_after:
+                continue  # cheap: its LastModifiedTime can never pass the filter
+            if name_contains and name_contains not in job.name:
+                continue
+            if model_equals and job.model_name != model_equals:
+                continue
+            if package_equals:
+                continue  # the simulator's jobs name models, not model packages
+            status, changed = job.state(now)
+            if status == "DELETED" and not job.visible_when_deleted:
+                continue
+            if modified_after and changed <= modified_after:
+                continue
+            if modified_before and changed >= modified_before:
+                continue
+            if status_equals and status != status_equals:
+                continue
+            rows.append((job, status, changed))
+
+        def sort_key(row: tuple[_Job, str, datetime]) -> tuple[Any, str]:
+            job, status, _ = row
+            primary: Any = {"Name": job.name, "CreationTime": job.created_at, "Status": status}[sort_by]
+            return primary, job.name
+
+        rows.sort(key=sort_key, reverse=descending)
+        start = 0
+        if request.get("NextToken"):
+            start = _decode_token(request["NextToken"], sort_by, rows, sort_key, descending)
+        page = rows[start : start + page_size]
+        response: dict[str, Any] = {
+            "InferenceRecommendationsJobs": [
+                self._list_entry(job, status, changed) for job, status, changed in page
+            ]
+        }
+        if start + page_size < len(rows):
+            response["NextToken"] = _encode_token(sort_by, sort_key(page[-1]))
+        return response
+
+    def _list_entry(self, job: _Job, status: str, changed: datetime) -> dict[str, Any]:
+        entry = self._summary(job, status, changed)
+        entry["SamplePayloadUrl"] = (
+            f"s3://sagemaker-{self.region}-{self.account_id}/payloads/{job.name}.tar.gz"
+        )
+        return entry
+
+    def _list_steps(self, request: dict[str, Any]) -> dict[str, Any]:
+        now = self.clock.now()
+        with self._lock:
+            job = self._visible(request["JobName"])
+        status, _ = job.state(now)
+        steps = []
+        if status == "COMPLETED":
+            for recommendation in self._recommendations(job):
+                steps.append(
+                    {
+                        "StepType": "BENCHMARK",
+                        "JobName": job.name,
+                        "Status": "COMPLETED",
+                        "InferenceBenchmark": {
+                            "Metrics": recommendation["Metrics"],
+                            "EndpointConfiguration": recommendation["EndpointConfiguration"],
+                            "ModelConfiguration": recommendation["ModelConfiguration"],
+                        },
+                    }
+                )
+        elif status in ("IN_PROGRESS", "FAILED", "STOPPING", "STOPPED"):
+            step_status = {"IN_PROGRESS": "IN_PROGRESS", "STOPPING": "STOPPING"}.get(status, status)
+            benchmark: dict[str, Any] = {}
+            if status == "FAILED":
+                benchmark["FailureReason"] = (job.failure_reason or "failed")[:1024]
+            steps.append(
+                {
+                    "StepType": "BENCHMARK",
+                    "JobName": job.name,
+                    "Status": step_status,
+                    "InferenceBenchmark": benchmark,
+                }
+            )
+        if request.get("Status"):
+            steps = [step for step in steps if step["Status"] == request["Status"]]
+        page_size = _page_size(request)
+        start = int(request.get("NextToken") or 0)
+        response: dict[str, Any] = {"Steps": steps[start : start + page_size]}
+        if start + page_size < len(steps):
+            response["NextToken"] = str(start + page_size)
+        return response
+
+
+def _epoch(moment: datetime) -> float:
+    return (moment - _EPOCH).total_seconds()
+
+
+def _time(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromtimestamp(float(value), tz=UTC)
+
+
+def _page_size(request: dict[str, Any]) -> int:
+    size = request.get("MaxResults", DEFAULT_PAGE_SIZE)
+    if not isinstance(size, int) or not 1 <= size <= MAX_PAGE_SIZE:
+        raise ServiceError("ValidationException", f"MaxResults must be between 1 and {MAX_PAGE_SIZE}")
+    return size
+
+
+def _encode_token(sort_by: str, key: tuple[Any, str]) -> str:
+    primary = _epoch(key[0]) if isinstance(key[0], datetime) else key[0]
+    return base64.urlsafe_b64encode(json.dumps([sort_by, primary, key[1]]).encode()).decode()
+
+
+def _decode_token(
+    token: str,
+    sort_by: str,
+    rows: list[tuple[_Job, str, datetime]],
+    sort_key: Callable[[tuple[_Job, str, datetime]], tuple[Any, str]],
+    descending: bool,
+) -> int:
+    """Resume after the last row returned, so jobs created meanwhile neither repeat nor vanish."""
+    try:
+        token_sort, primary, name = json.loads(base64.urlsafe_b64decode(token.encode()))
+    except (ValueError, TypeError):
+        raise ServiceError("ValidationException", "Invalid NextToken") from None
+    if token_sort != sort_by:
+        raise ServiceError("ValidationException", "NextToken does not match the request")
+    last = (_time(primary) if sort_by == "CreationTime" else primary, name)
+    for index, row in enumerate(rows):
+        key = sort_key(row)
+        if (key < last) if descending else (key > last):
+            return index
+    return len(rows)
