@@ -1,0 +1,156 @@
+"""A local Slack incoming-webhook receiver that records what it is sent and can misbehave on cue."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+WEBHOOK_PATH = "/services/T0JOBWATCH/B0LOCAL/xoxLocalWebhookToken"
+
+# What Slack answers, by status: the body text is what its webhooks really say.
+_BODIES = {
+    200: "ok",
+    400: "invalid_payload",
+    403: "action_prohibited",
+    404: "no_service",
+    410: "channel_is_archived",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+@dataclass(frozen=True)
+class ReceivedRequest:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.body)
+
+
+@dataclass
+class ScriptedResponse:
+    status: int = 200
+    retry_after: int | None = None
+    delay_seconds: float = 0.0
+
+
+@dataclass
+class ReceiverFaults:
+    """Random failures at a rate per request, decided with a seeded generator."""
+
+    server_error_rate: float = 0.0
+    rate_limit_rate: float = 0.0
+    gone_rate: float = 0.0
+    timeout_rate: float = 0.0
+    timeout_seconds: float = 6.0
+    retry_after: int = 1
+    seed: int = 0
+    _random: random.Random = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)
+
+    def draw(self) -> ScriptedResponse | None:
+        roll = self._random.random()
+        for rate, response in (
+            (self.server_error_rate, ScriptedResponse(status=503)),
+            (self.rate_limit_rate, ScriptedResponse(status=429, retry_after=self.retry_after)),
+            (self.gone_rate, ScriptedResponse(status=404)),
+            (self.timeout_rate, ScriptedResponse(delay_seconds=self.timeout_seconds)),
+        ):
+            if roll < rate:
+                return response
+            roll -= rate
+        return None
+
+
+class SlackReceiver:
+    """Accepts webhook posts on loopback; ``requests`` holds the ones it posted to the channel.
+
+    ``attempts`` holds every request, answered or not, so tests can tell a retry from a duplicate.
+    """
+
+    def __init__(self) -> None:
+        self.requests: list[ReceivedRequest] = []
+        self.attempts: list[tuple[ReceivedRequest, int]] = []
+        self.faults = ReceiverFaults()
+        self._script: list[ScriptedResponse] = []
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self.url = ""
+
+    def fail_next(self, count: int = 1, *, status: int = 503, retry_after: int | None = None) -> None:
+        with self._lock:
+            self._script.extend(
+                ScriptedResponse(status=status, retry_after=retry_after) for _ in range(count)
+            )
+
+    def hang_next(self, count: int = 1, *, seconds: float = 6.0) -> None:
+        with self._lock:
+            self._script.extend(ScriptedResponse(delay_seconds=seconds) for _ in range(count))
+
+    def recover(self) -> None:
+        with self._lock:
+            self._script.clear()
+            self.faults = ReceiverFaults()
+
+    def _respond(self, request: ReceivedRequest) -> ScriptedResponse:
+        with self._lock:
+            scripted = self._script.pop(0) if self._script else self.faults.draw()
+            response = scripted or ScriptedResponse()
+        if response.delay_seconds:
+            time.sleep(response.delay_seconds)
+        with self._lock:
+            self.attempts.append((request, response.status))
+            if response.status == 200:  # a slow answer was still posted, as Slack does
+                self.requests.append(request)
+        return response
+
+    def __enter__(self) -> SlackReceiver:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                request = ReceivedRequest(self.path, dict(self.headers.items()), self.rfile.read(length))
+                if self.path != WEBHOOK_PATH:
+                    response = ScriptedResponse(status=404)
+                else:
+                    response = receiver._respond(request)
+                data = _BODIES.get(response.status, "error").encode()
+                try:
+                    self.send_response(response.status)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", str(len(data)))
+                    if response.retry_after is not None:
+                        self.send_header("Retry-After", str(response.retry_after))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the client gave up waiting (a timeout fault)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        host, port = self._server.server_address[:2]
+        self.url = f"http://{host}:{port}{WEBHOOK_PATH}"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
