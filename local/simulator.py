@@ -438,14 +438,14 @@ class InferenceRecommenderSimulator:
         recommendations = []
         for index, instance in enumerate(instances):
             count = rng.choice([1, 1, 1, 2])
-            hourly = round(INSTANCE_PRICES[instance] * count, 4)
+            hourly = INSTANCE_PRICES[instance]  # per instance, as the API documents CostPerHour
             invocations = rng.randint(800, 9000) * count
             accelerated = instance.startswith(_ACCELERATED)
             recommendations.append(
                 {
                     "Metrics": {
                         "CostPerHour": hourly,
-                        "CostPerInference": hourly / (invocations * 60),
+                        "CostPerInference": hourly * count / (invocations * 60),
                         "MaxInvocations": invocations,
                         "ModelLatency": rng.randint(4, 60) if accelerated else rng.randint(15, 240),
                         "CpuUtilization": math.nan if accelerated else round(rng.uniform(35, 95), 2),
