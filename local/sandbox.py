@@ -12,6 +12,7 @@ import contextlib
 import importlib
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -79,7 +80,8 @@ class SynthesizedStack:
 def cli_context(overrides: Mapping[str, str]) -> dict[str, Any]:
     """The context the CDK CLI would give the app: cdk.json's, then the ``-c`` overrides."""
     settings = json.loads((ROOT / "cdk.json").read_text())
-    return {**settings.get("context", {}), **overrides}
+    cli_defaults = {"aws:cdk:enable-asset-metadata": True, "aws:cdk:enable-path-metadata": True}
+    return {**cli_defaults, **settings.get("context", {}), **overrides}
 
 
 def synthesize(context: Mapping[str, str], outdir: Path) -> SynthesizedStack:
@@ -121,6 +123,7 @@ class LocalCloud:
         self.endpoint_url = ""
 
     def __enter__(self) -> LocalCloud:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log per request
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"

@@ -7,7 +7,7 @@ import re
 import textwrap
 from typing import Any
 
-WIDTH = 78
+WIDTH = 86
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 _BARE_LINK = re.compile(r"<(https?://[^|>]+)>")
 
@@ -28,8 +28,8 @@ def _text(obj: dict[str, Any] | None) -> str:
 def _wrap(text: str, indent: str = "") -> list[str]:
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
-        if paragraph.startswith("```") or not paragraph.strip():
-            lines.append(indent + paragraph)
+        if not paragraph.strip():
+            lines.append(indent)
             continue
         lines.extend(
             textwrap.wrap(

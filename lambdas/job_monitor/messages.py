@@ -150,14 +150,15 @@ def _endpoint_lines(report: JobReport, best: Recommendation) -> list[str]:
 
 
 def _table(rows: list[Recommendation]) -> list[str]:
-    header = f"{'#':<2} {'Instance':<18} {'Count':>5} {'$/hour':>8} {'$/1M inf':>9} {'Inv/min':>8} {'Latency':>8} {'CPU':>6} {'Memory':>7}"
+    """A fixed-width table that fits a Slack code block and an email without wrapping."""
+    header = f"{'#':<2} {'Instance':<20} {'$/hour':>7} {'$/1M inf':>8} {'Inv/min':>8} {'Latency':>8} {'CPU':>6} {'Mem':>6}"
     lines = [header]
     for number, item in enumerate(rows, 1):
+        instance = f"{item.instance_type} x{_na(item.instance_count, 'd')}"
         lines.append(
-            f"{number:<2} {item.instance_type:<18} {_na(item.instance_count, 'd'):>5} "
-            f"{_na(item.cost_per_hour, '.4f'):>8} {_per_million(item):>9} {_na(item.max_invocations, ','):>8} "
-            f"{_na(item.model_latency_ms, 'd', ' ms'):>8} {_na(item.cpu_utilization, '.1f', '%'):>6} "
-            f"{_na(item.memory_utilization, '.1f', '%'):>7}"
+            f"{number:<2} {instance:<20} {_na(item.cost_per_hour, '.4f'):>7} {_per_million(item):>8} "
+            f"{_na(item.max_invocations, ','):>8} {_na(item.model_latency_ms, 'd', ' ms'):>8} "
+            f"{_na(item.cpu_utilization, '.1f', '%'):>6} {_na(item.memory_utilization, '.1f', '%'):>6}"
         )
     return lines
 
