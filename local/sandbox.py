@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import boto3
+from aws_lambda_powertools.logging.constants import LOGGER_ATTRIBUTE_PRECONFIGURED
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -335,6 +336,7 @@ class LocalFunction:
             os.environ.pop(name, None)
         os.environ.update(self._environment)
         _forget_modules("job_monitor")
+        _forget_logger(self._environment.get("POWERTOOLS_SERVICE_NAME", "jobwatch"))
         sys.path.insert(0, str(self._asset_dir))
         with contextlib.redirect_stdout(self.log_stream):
             module = importlib.import_module("job_monitor.handler")
@@ -372,6 +374,23 @@ class LocalFunction:
 def _forget_modules(package: str) -> None:
     for name in [name for name in sys.modules if name == package or name.startswith(f"{package}.")]:
         del sys.modules[name]
+
+
+def _forget_logger(service: str) -> None:
+    """Let the next import configure Powertools' logger afresh, writing to this function's stream.
+
+    Powertools marks the standard logger it configures and leaves a marked logger alone, so a
+    second LocalFunction in one process would otherwise log into the first one's stream.
+    """
+    logger = logging.getLogger(service)
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    for attribute in [
+        name
+        for name in vars(logger)
+        if name == LOGGER_ATTRIBUTE_PRECONFIGURED or name.startswith("powertools_")
+    ]:
+        delattr(logger, attribute)
 
 
 def _schedule_event() -> dict[str, Any]:
