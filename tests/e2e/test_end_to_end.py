@@ -62,7 +62,9 @@ class Run:
         keys = []
         for request in self.slack.requests:
             text = request.json["text"]
-            names = [job.name for job in STORY if job.name in text] + [name for name in HISTORY if name in text]
+            names = [job.name for job in STORY if job.name in text] + [
+                name for name in HISTORY if name in text
+            ]
             statuses = [status for status in ("COMPLETED", "FAILED", "STOPPED") if status in text]
             keys.append((names[0] if names else "?", statuses[0] if statuses else "?"))
         return keys
@@ -73,7 +75,10 @@ def run(stack: SynthesizedStack, tmp_path: Path) -> Iterator[Run]:
     clock, simulator = build_world()
     with LocalCloud() as cloud, simulator, SlackReceiver() as slack:
         provisioned = provision(stack, cloud, slack_secret_value=json.dumps({"webhook_url": slack.url}))
-        endpoints = {"AWS_ENDPOINT_URL": cloud.endpoint_url, "AWS_ENDPOINT_URL_SAGEMAKER": simulator.endpoint_url}
+        endpoints = {
+            "AWS_ENDPOINT_URL": cloud.endpoint_url,
+            "AWS_ENDPOINT_URL_SAGEMAKER": simulator.endpoint_url,
+        }
         with LocalFunction(
             stack.asset_dir(),
             provisioned.environment,
@@ -156,7 +161,9 @@ def test_logs_are_structured_carry_metrics_and_never_the_webhook(run: Run) -> No
     records = list(run.function.log_records())
     text = json.dumps(records)
     assert run.slack.url not in text
-    assert any(record.get("message") == "transition detected" and record.get("job_name") for record in records)
+    assert any(
+        record.get("message") == "transition detected" and record.get("job_name") for record in records
+    )
     metric_names = {
         metric["Name"]
         for record in records
