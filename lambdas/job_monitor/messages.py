@@ -106,6 +106,17 @@ def escape_slack(text: str) -> str:
     return _MENTION.sub(lambda match: "@\u2060" + match.group(1), escaped)
 
 
+def _code(text: str) -> str:
+    """Untrusted text for inside a Slack code block: escaped, and unable to close the block early."""
+    return escape_slack(text).replace("```", "`\u200b`\u200b`")
+
+
+def _defang(text: str) -> str:
+    """Untrusted text for Chatbot markdown, which Slack and Teams render: no mentions, no links."""
+    text = re.sub(r"<(?=[!@#]|https?:|mailto:)", "<\u2060", text)
+    return _MENTION.sub(lambda match: "@\u2060" + match.group(1), text)
+
+
 def console_url(report: JobReport) -> str:
     region = report.region
     return (
@@ -278,7 +289,7 @@ def render_slack(report: JobReport, options: MessageOptions) -> dict[str, Any]:
     if report.status == COMPLETED:
         blocks.extend(_slack_recommendations(report, options))
     elif report.status == FAILED:
-        reason = escape_slack(_trim(report.failure_reason or "(none given)", SLACK_FAILURE_LIMIT))
+        reason = _code(_trim(report.failure_reason or "(none given)", SLACK_FAILURE_LIMIT))
         blocks.append({"type": "section", "text": _mrkdwn(f"*Failure reason*\n```{reason}```")})
     elif report.status == STOPPED:
         blocks.append(
@@ -332,7 +343,7 @@ def _slack_recommendations(report: JobReport, options: MessageOptions) -> list[d
             }
         ]
     best = top[0]
-    table = "\n".join(escape_slack(line) for line in _table(top))
+    table = "\n".join(_code(line) for line in _table(top))
     title = f"*Top {len(top)} of {len(report.recommendations)} by {_OBJECTIVE_TITLE[options.objective]}*"
     blocks: list[dict[str, Any]] = [{"type": "section", "text": _mrkdwn(f"{title}\n```{table}```")}]
     environment = "\n".join(
@@ -397,7 +408,8 @@ def render_summary_json(report: JobReport, options: MessageOptions) -> dict[str,
 def render_chatbot(report: JobReport, options: MessageOptions) -> dict[str, Any]:
     """An AWS Chatbot / Amazon Q Developer custom notification (schema version 1.0)."""
     description_lines = [
-        f"*Job type:* {report.job_type or 'n/a'} · *Model:* {report.model or 'n/a'} · *Duration:* {_duration(report)}"
+        f"*Job type:* {_defang(report.job_type or 'n/a')} · *Model:* {_defang(report.model or 'n/a')} "
+        f"· *Duration:* {_duration(report)}"
     ]
     if report.status == COMPLETED:
         top = _top(report, options)
@@ -410,9 +422,8 @@ def render_chatbot(report: JobReport, options: MessageOptions) -> dict[str, Any]
         else:
             description_lines.append("No recommendations were returned.")
     elif report.status == FAILED:
-        description_lines.append(
-            "*Failure reason:* " + _trim(report.failure_reason or "(none given)", SLACK_FAILURE_LIMIT)
-        )
+        reason = _trim(report.failure_reason or "(none given)", SLACK_FAILURE_LIMIT)
+        description_lines.append("*Failure reason:* " + _defang(reason))
     return {
         "version": "1.0",
         "source": "custom",
