@@ -316,6 +316,7 @@ class LocalFunction:
         endpoints: Mapping[str, str],
         timeout_seconds: int,
         log_stream: TextIO | None = None,
+        capture_stdout: bool = True,
     ) -> None:
         self._asset_dir = asset_dir
         self._environment = {
@@ -326,6 +327,9 @@ class LocalFunction:
         }
         self._timeout = timeout_seconds
         self.log_stream: TextIO = log_stream or io.StringIO()
+        # EMF metrics are printed to stdout; invocations that overlap in threads must not each
+        # swap sys.stdout, so a caller running them concurrently redirects once itself.
+        self._capture = capture_stdout
         self._saved_env: dict[str, str | None] = {}
         self._handler: Callable[[dict[str, Any], Any], Any] | None = None
 
@@ -361,6 +365,8 @@ class LocalFunction:
             timeout_seconds=self._timeout,
             _deadline=time.monotonic() + self._timeout,
         )
+        if not self._capture:
+            return self._handler(event or _schedule_event(), context)
         with contextlib.redirect_stdout(self.log_stream):
             return self._handler(event or _schedule_event(), context)
 

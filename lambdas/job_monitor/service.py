@@ -79,11 +79,22 @@ class Monitor:
             self._deliver_owed(pool, report, now, deadline)
             cursor = self._store.load_cursor()
             report.baseline = cursor is None
-            observations = self._discover(cursor, report)
-            handled = self._handle(pool, observations, report, now, deadline)
+            handled: set[str] = set()
+            try:
+                observations = self._discover(cursor, report)
+            except Exception:
+                # Throttled past botocore's retries, or the service is down: nothing is lost, the
+                # cursor stays where it is and the next tick lists the same window again.
+                self._log.exception("could not list jobs; discovery waits for the next tick")
+                self._count(report, "errors")
+                observations = None
+            if observations is not None:
+                handled = self._handle(pool, observations, report, now, deadline)
             if not report.baseline:
-                self._reconcile(pool, {obs.summary.name for obs in observations}, report, now, deadline)
-        self._advance_cursor(cursor, observations, handled)
+                seen = {obs.summary.name for obs in observations or ()}
+                self._reconcile(pool, seen, report, now, deadline)
+        if observations is not None:
+            self._advance_cursor(cursor, observations, handled)
         return report
 
     # --- discovery ----------------------------------------------------------------------------

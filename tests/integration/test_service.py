@@ -327,3 +327,17 @@ def test_cursor_never_passes_a_job_left_for_later(world: World) -> None:
     world.tick()
 
     assert sorted(world.email.keys()) == [("a", COMPLETED), ("b", COMPLETED)]
+
+
+def test_a_failed_listing_loses_nothing_and_does_not_end_the_baseline(world: World) -> None:
+    world.job("running", IN_PROGRESS)
+    world.source.fail_list = True
+    failed = world.tick()
+    world.source.fail_list = False
+    baseline = world.tick()
+    world.finish("running")
+    world.tick()
+
+    assert failed.errors == 1
+    assert baseline.baseline
+    assert world.email.keys() == [("running", COMPLETED)]
