@@ -1,0 +1,354 @@
+"""The Slack notifier against a real local webhook receiver."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+from job_monitor.adapters.slack import (
+    SlackNotifier,
+    WebhookConfigError,
+    parse_webhook_secret,
+    validate_webhook_url,
+)
+from job_monitor.domain import COMPLETED, FAILED, JobReport, Recommendation
+from job_monitor.messages import MessageOptions
+from job_monitor.ports import DeliveryFailed
+
+from local.slack_receiver import WEBHOOK_PATH, SlackReceiver
+
+NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+TOKEN = WEBHOOK_PATH.rsplit("/", 1)[-1]
+
+
+def report(status: str = COMPLETED, name: str = "bert-sweep") -> JobReport:
+    return JobReport(
+        name=name,
+        status=status,
+        region="us-east-1",
+        job_type="Default",
+        model="bert-model",
+        created_at=NOW.replace(hour=11),
+        completed_at=NOW,
+        last_modified=NOW,
+        failure_reason="Benchmark failed: the model container did not respond to /ping"
+        if status == FAILED
+        else None,
+        recommendations=(
+            Recommendation(
+                instance_type="ml.c5.xlarge",
+                instance_count=1,
+                cost_per_hour=0.204,
+                cost_per_inference=1.1e-06,
+                max_invocations=3100,
+                model_latency_ms=38,
+                cpu_utilization=61.5,
+            ),
+            Recommendation(
+                instance_type="ml.g4dn.xlarge",
+                instance_count=1,
+                cost_per_hour=0.736,
+                cost_per_inference=2.4e-06,
+                max_invocations=5200,
+                model_latency_ms=9,
+                cpu_utilization=None,
+            ),
+        )
+        if status == COMPLETED
+        else (),
+    )
+
+
+@pytest.fixture(scope="module")
+def shared_receiver() -> Iterator[SlackReceiver]:
+    with SlackReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def receiver(shared_receiver: SlackReceiver) -> SlackReceiver:
+    """One server for the module (each shutdown costs a 0.5 s poll), reset for every test."""
+    shared_receiver.recover()
+    shared_receiver.requests.clear()
+    shared_receiver.attempts.clear()
+    shared_receiver.slow_posts.clear()
+    return shared_receiver
+
+
+class UrlProvider:
+    """Stands in for the Secrets Manager read; records each ``refresh`` flag it is called with."""
+
+    def __init__(self, url: str | Callable[[], str]) -> None:
+        self.url = url
+        self.calls: list[bool] = []
+
+    def __call__(self, refresh: bool) -> str:
+        self.calls.append(refresh)
+        return self.url() if callable(self.url) else self.url
+
+
+def notifier_for(url: str | UrlProvider, timeout_seconds: float = 2.0) -> SlackNotifier:
+    provider = url if isinstance(url, UrlProvider) else (lambda refresh: url)
+    return SlackNotifier(webhook_url=provider, options=MessageOptions(), timeout_seconds=timeout_seconds)
+
+
+def assert_no_secret(message: str, url: str) -> None:
+    assert url not in message
+    assert WEBHOOK_PATH not in message
+    assert TOKEN not in message
+    assert "/services/" not in message
+
+
+def wait_for_attempts(receiver: SlackReceiver, count: int, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while len(receiver.attempts) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(receiver.attempts) >= count
+
+
+# --- delivery -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [COMPLETED, FAILED])
+def test_delivers_text_and_blocks_as_json(receiver: SlackReceiver, status: str) -> None:
+    notifier_for(receiver.url).deliver(report(status))
+
+    assert len(receiver.requests) == 1
+    request = receiver.requests[0]
+    assert request.path == WEBHOOK_PATH
+    headers = {key.lower(): value for key, value in request.headers.items()}
+    assert headers["content-type"].split(";")[0].strip() == "application/json"
+    payload = request.json
+    assert isinstance(payload["text"], str)
+    assert "bert-sweep" in payload["text"]
+    assert isinstance(payload["blocks"], list)
+    assert payload["blocks"]
+    assert all("type" in block for block in payload["blocks"])
+    assert json.loads(request.body.decode("utf-8")) == payload
+
+
+def test_notifier_channel_name() -> None:
+    assert SlackNotifier.channel == "slack"
+
+
+def test_one_post_per_delivery(receiver: SlackReceiver) -> None:
+    notifier = notifier_for(receiver.url)
+    notifier.deliver(report(name="first"))
+    notifier.deliver(report(name="second"))
+    assert len(receiver.requests) == 2
+    assert len(receiver.attempts) == 2
+    assert "first" in receiver.requests[0].json["text"]
+    assert "second" in receiver.requests[1].json["text"]
+
+
+# --- failures -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_server_errors_are_retryable(receiver: SlackReceiver, status: int) -> None:
+    receiver.fail_next(1, status=status)
+    with pytest.raises(DeliveryFailed) as error:
+        notifier_for(receiver.url).deliver(report())
+    assert error.value.permanent is False
+    assert error.value.retry_after is None
+    assert str(status) in str(error.value)
+    assert receiver.requests == []
+    assert [status_code for _, status_code in receiver.attempts] == [status]
+
+
+def test_retry_after_a_server_error_succeeds(receiver: SlackReceiver) -> None:
+    receiver.fail_next(1, status=503)
+    notifier = notifier_for(receiver.url)
+    with pytest.raises(DeliveryFailed):
+        notifier.deliver(report())
+    notifier.deliver(report())
+    assert len(receiver.requests) == 1
+    assert len(receiver.attempts) == 2
+
+
+def test_rate_limit_carries_retry_after(receiver: SlackReceiver) -> None:
+    receiver.fail_next(1, status=429, retry_after=7)
+    with pytest.raises(DeliveryFailed) as error:
+        notifier_for(receiver.url).deliver(report())
+    assert error.value.retry_after == 7.0
+    assert error.value.permanent is False
+    assert "rate-limited" in str(error.value)
+
+
+def test_rate_limit_without_retry_after(receiver: SlackReceiver) -> None:
+    receiver.fail_next(1, status=429)
+    with pytest.raises(DeliveryFailed) as error:
+        notifier_for(receiver.url).deliver(report())
+    assert error.value.retry_after is None
+    assert error.value.permanent is False
+
+
+@pytest.mark.parametrize("status", [403, 404, 410])
+def test_gone_webhook_is_permanent_and_refreshes_the_secret(receiver: SlackReceiver, status: int) -> None:
+    provider = UrlProvider(receiver.url)
+    notifier = notifier_for(provider)
+    receiver.fail_next(1, status=status)
+
+    with pytest.raises(DeliveryFailed) as error:
+        notifier.deliver(report())
+    assert error.value.permanent is True
+    assert f"HTTP {status}" in str(error.value)
+    assert "update the Slack secret" in str(error.value)
+
+    notifier.deliver(report())
+    notifier.deliver(report())
+    assert provider.calls == [False, True, False]
+    assert len(receiver.requests) == 2
+
+
+def test_refresh_picks_up_a_fixed_secret(receiver: SlackReceiver) -> None:
+    """A revoked webhook (wrong path → 404) is replaced in the secret; the refresh reads the new one."""
+    secret = {"value": receiver.url.replace("xoxLocalWebhookToken", "revokedToken")}
+    provider = UrlProvider(lambda: secret["value"])
+    notifier = notifier_for(provider)
+    with pytest.raises(DeliveryFailed) as error:
+        notifier.deliver(report())
+    assert error.value.permanent is True
+    assert "revokedToken" not in str(error.value)
+
+    secret["value"] = receiver.url
+    notifier.deliver(report())
+    assert provider.calls == [False, True]
+    assert len(receiver.requests) == 1
+
+
+def test_bad_request_is_permanent_without_refresh(receiver: SlackReceiver) -> None:
+    provider = UrlProvider(receiver.url)
+    notifier = notifier_for(provider)
+    receiver.fail_next(1, status=400)
+    with pytest.raises(DeliveryFailed) as error:
+        notifier.deliver(report())
+    assert error.value.permanent is True
+    assert "rejected" in str(error.value)
+    notifier.deliver(report())
+    assert provider.calls == [False, False]
+
+
+def test_hang_beyond_timeout_is_unreachable(receiver: SlackReceiver) -> None:
+    receiver.hang_next(1, seconds=1.0)
+    started = time.monotonic()
+    with pytest.raises(DeliveryFailed) as error:
+        notifier_for(receiver.url, timeout_seconds=0.5).deliver(report())
+    assert time.monotonic() - started < 0.95
+    assert "could not be reached" in str(error.value)
+    assert error.value.permanent is False
+    assert_no_secret(str(error.value), receiver.url)
+    # The slow answer still posts the message, as Slack does; settle it before the next test.
+    wait_for_attempts(receiver, 1)
+    assert len(receiver.slow_posts) == 1
+
+
+def test_connection_refused_is_unreachable() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
+    with pytest.raises(DeliveryFailed) as error:
+        notifier_for(url, timeout_seconds=0.5).deliver(report())
+    assert "could not be reached" in str(error.value)
+    assert error.value.permanent is False
+    assert_no_secret(str(error.value), url)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        ("status", 400),
+        ("status", 403),
+        ("status", 404),
+        ("status", 410),
+        ("status", 429),
+        ("status", 500),
+        ("status", 503),
+        ("hang", 1.0),
+    ],
+)
+def test_errors_never_contain_the_webhook_url(receiver: SlackReceiver, fault: tuple[str, float]) -> None:
+    kind, value = fault
+    if kind == "status":
+        receiver.fail_next(1, status=int(value), retry_after=3)
+    else:
+        receiver.hang_next(1, seconds=value)
+    with pytest.raises(DeliveryFailed) as error:
+        notifier_for(receiver.url, timeout_seconds=0.5).deliver(report())
+    assert_no_secret(str(error.value), receiver.url)
+    assert_no_secret(repr(error.value), receiver.url)
+    assert error.value.__cause__ is None
+    assert error.value.__suppress_context__ is True
+    wait_for_attempts(receiver, 1)
+
+
+def test_config_error_from_provider_is_permanent_and_refreshes() -> None:
+    calls: list[bool] = []
+
+    def provider(refresh: bool) -> str:
+        calls.append(refresh)
+        return parse_webhook_secret('{"url": "https://hooks.slack.com/services/T0/B0/secretToken"}')
+
+    notifier = SlackNotifier(webhook_url=provider, options=MessageOptions(), timeout_seconds=0.5)
+    with pytest.raises(DeliveryFailed) as error:
+        notifier.deliver(report())
+    assert error.value.permanent is True
+    assert "webhook_url" in str(error.value)
+    assert "secretToken" not in str(error.value)
+    with pytest.raises(DeliveryFailed):
+        notifier.deliver(report())
+    assert calls == [False, True]
+
+
+# --- the secret's value -------------------------------------------------------------------------
+
+SLACK_URL = "https://hooks.slack.com/services/T0AAAA/B0BBBB/secretToken123"
+
+
+@pytest.mark.parametrize(
+    ("secret", "expected"),
+    [
+        (SLACK_URL, SLACK_URL),
+        (f"  {SLACK_URL}\n", SLACK_URL),
+        (json.dumps({"webhook_url": SLACK_URL}), SLACK_URL),
+        (json.dumps({"webhook_url": f" {SLACK_URL} ", "channel": "#ml"}), SLACK_URL),
+        ("http://127.0.0.1:9/x", "http://127.0.0.1:9/x"),
+        ("http://localhost/x", "http://localhost/x"),
+        ("http://[::1]:8080/x", "http://[::1]:8080/x"),
+    ],
+)
+def test_parse_webhook_secret_accepts(secret: str, expected: str) -> None:
+    assert parse_webhook_secret(secret) == expected
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        (json.dumps({"url": SLACK_URL}), 'without a string "webhook_url" key'),
+        (json.dumps({"webhook_url": 42}), 'without a string "webhook_url" key'),
+        ("{not json", "does not parse"),
+        ("http://hooks.slack.com/services/T0AAAA/B0BBBB/secretToken123", "must use https://"),
+        ("ftp://hooks.slack.com/services/T0AAAA/B0BBBB/secretToken123", "must use https://"),
+        ("http://10.0.0.5/services/T0AAAA/B0BBBB/secretToken123", "must use https://"),
+        ("http://localhost.example.com/secretToken123", "must use https://"),
+        ("hooks.slack.com/services/T0AAAA/B0BBBB/secretToken123", "has no host"),
+        ("", "has no host"),
+    ],
+)
+def test_parse_webhook_secret_rejects_clearly(secret: str, message: str) -> None:
+    with pytest.raises(WebhookConfigError) as error:
+        parse_webhook_secret(secret)
+    assert message in str(error.value)
+    assert "secretToken123" not in str(error.value)
+
+
+def test_scheme_error_names_the_scheme() -> None:
+    with pytest.raises(WebhookConfigError) as error:
+        validate_webhook_url("ftp://example.com/x")
+    assert "got ftp://" in str(error.value)
+    assert isinstance(error.value, ValueError)
