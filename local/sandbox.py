@@ -332,6 +332,7 @@ class LocalFunction:
         self._capture = capture_stdout
         self._saved_env: dict[str, str | None] = {}
         self._handler: Callable[[dict[str, Any], Any], Any] | None = None
+        self.module: Any = None
 
     def __enter__(self) -> LocalFunction:
         names = set(self._environment) | {name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")}
@@ -347,6 +348,7 @@ class LocalFunction:
         if not str(Path(module.__file__ or "").resolve()).startswith(str(self._asset_dir.resolve())):
             raise SandboxError(f"imported the handler from {module.__file__}, not from the asset folder")
         self._handler = module.handler
+        self.module = module
         return self
 
     def __exit__(self, *exc: object) -> None:

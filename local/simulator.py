@@ -156,6 +156,7 @@ class InferenceRecommenderSimulator:
         self.seed = seed
         self.faults = FaultPlan()
         self.call_counts: Counter[str] = Counter()
+        self.fault_counts: Counter[str] = Counter()
         self._jobs: dict[str, _Job] = {}
         self._lock = threading.Lock()
         self._random = random.Random(seed)
@@ -275,7 +276,7 @@ class InferenceRecommenderSimulator:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
         host, port = self._server.server_address[:2]
         self.endpoint_url = f"http://{host}:{port}"
@@ -319,15 +320,18 @@ class InferenceRecommenderSimulator:
         if plan.latency_seconds:
             time.sleep(plan.latency_seconds)
         if roll_throttle < plan.throttle_rate:
+            self.fault_counts["throttled"] += 1
             raise ServiceError("ThrottlingException", "Rate exceeded", 400)
         if roll_error < plan.server_error_rate:
+            self.fault_counts["5xx"] += 1
             raise ServiceError("InternalFailure", "We encountered an internal error. Please try again.", 500)
 
     # --- operations ---------------------------------------------------------------------------
 
     def _visible(self, name: str) -> _Job:
         job = self._jobs.get(name)
-        if job is None or (job.deleted_at is not None and job.deleted_at <= self.clock.now()):
+        now = self.clock.now()
+        if job is None or job.created_at > now or (job.deleted_at is not None and job.deleted_at <= now):
             raise ServiceError("ResourceNotFound", f"Could not find inference recommendations job {name}")
         return job
 
@@ -375,6 +379,7 @@ class InferenceRecommenderSimulator:
                     for index, endpoint in enumerate(job.endpoints)
                 ]
         if malformed:
+            self.fault_counts["malformed describe"] += 1
             self._malform(response, job)
         return response
 
@@ -501,6 +506,8 @@ class InferenceRecommenderSimulator:
         with self._lock:
             jobs = list(self._jobs.values())
         for job in jobs:
+            if job.created_at > now:
+                continue  # scheduled by a test, not created yet
             if created_after and job.created_at <= created_after:
                 continue
             if created_before and job.created_at >= created_before:
@@ -572,7 +579,7 @@ class InferenceRecommenderSimulator:
                 )
         elif status in ("IN_PROGRESS", "FAILED", "STOPPING", "STOPPED"):
             step_status = {"IN_PROGRESS": "IN_PROGRESS", "STOPPING": "STOPPING"}.get(status, status)
-            benchmark: dict[str, Any] = {}
+            benchmark: dict[str, Any] = {"ModelConfiguration": {}}  # required by the model
             if status == "FAILED":
                 benchmark["FailureReason"] = (job.failure_reason or "failed")[:1024]
             steps.append(

@@ -82,6 +82,7 @@ class SlackReceiver:
     def __init__(self) -> None:
         self.requests: list[ReceivedRequest] = []
         self.attempts: list[tuple[ReceivedRequest, int]] = []
+        self.slow_posts: list[ReceivedRequest] = []  # posted, but answered after a delay
         self.faults = ReceiverFaults()
         self._script: list[ScriptedResponse] = []
         self._lock = threading.Lock()
@@ -113,6 +114,8 @@ class SlackReceiver:
             self.attempts.append((request, response.status))
             if response.status == 200:  # a slow answer was still posted, as Slack does
                 self.requests.append(request)
+                if response.delay_seconds:
+                    self.slow_posts.append(request)
         return response
 
     def __enter__(self) -> SlackReceiver:
@@ -145,7 +148,7 @@ class SlackReceiver:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         host, port = self._server.server_address[:2]
         self.url = f"http://{host}:{port}{WEBHOOK_PATH}"
         return self

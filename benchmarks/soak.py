@@ -1,0 +1,530 @@
+"""Fault-injection soak: the real handler, for many ticks, while everything around it misbehaves.
+
+    ./jobwatch soak                       # the long run: 2,000 jobs over 500 ticks
+    ./jobwatch soak --jobs 200 --ticks 60 # a short one (CI runs this size from tests/soak)
+
+It synthesizes the stack, runs the synthesized function against moto, the Inference Recommender
+simulator and the Slack receiver, injects faults at the configured rates, then drains (more ticks
+with no faults) and checks the delivery invariants. It prints what it survived and exits non-zero
+if an invariant broke.
+
+Faults: SageMaker throttling, 5xx, slow answers, malformed describe responses, jobs that vanish;
+Slack 5xx, 429 with Retry-After, timeouts (Slack posts the message but answers too late), a 404
+that means the webhook is gone; SNS and DynamoDB throttling and 5xx (before botocore's retries);
+the function dying before a DynamoDB write, after one, and between a channel accepting a message
+and its record; overlapping invocations and the same event delivered twice; the monitor's clock
+skewed from the service's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import random
+import re
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import botocore.endpoint
+import time_machine
+from botocore.awsrequest import AWSResponse
+from moto.sns.models import sns_backends
+
+from local.sandbox import ACCOUNT_ID, REGION, LocalCloud, LocalFunction, provision, synthesize
+from local.simulator import InferenceRecommenderSimulator, SimulatedClock
+from local.slack_receiver import ReceiverFaults, SlackReceiver
+
+TICK_SECONDS = 300
+LEASE_TICKS = 900 // TICK_SECONDS  # the stack's DELIVERY_LEASE_SECONDS default, in ticks
+TERMINAL = ("COMPLETED", "FAILED", "STOPPED")
+CONTEXT = {"notify_emails": "soak@example.com", "slack_webhook_secret_name": "jobwatch/soak-slack"}
+_SLACK_HEADER = re.compile(r"(COMPLETED|FAILED|STOPPED|STARTED): ([A-Za-z0-9-]+)")
+
+
+TRACE: dict[str, list] = defaultdict(list)
+
+
+class LambdaCrash(BaseException):
+    """The function dying mid-invocation: a BaseException, so no ``except Exception`` catches it."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Faults:
+    sagemaker_throttle: float = 0.02
+    sagemaker_server_error: float = 0.02
+    sagemaker_latency_seconds: float = 0.002
+    malformed_describe: float = 0.05
+    vanish: float = 0.01
+    slack_server_error: float = 0.05
+    slack_rate_limited: float = 0.03
+    slack_timeout: float = 0.005
+    slack_gone: float = 0.01
+    aws_error: float = 0.05
+    crash: float = 0.01
+    overlap: float = 0.05
+    duplicate_event: float = 0.05
+    clock_skew_seconds: float = 90.0
+
+    @classmethod
+    def none(cls) -> Faults:
+        return cls(**{name: 0.0 for name in cls.__dataclass_fields__})
+
+
+@dataclass
+class SoakResult:
+    jobs: int = 0
+    ticks: int = 0
+    drain_ticks: int = 0
+    transitions: int = 0
+    faults: Counter[str] = field(default_factory=Counter)
+    delivered: Counter[str] = field(default_factory=Counter)
+    lost: Counter[str] = field(default_factory=Counter)
+    duplicates: Counter[str] = field(default_factory=Counter)
+    max_delay_ticks: dict[str, int] = field(default_factory=dict)
+    tick_errors: Counter[str] = field(default_factory=Counter)
+    secret_in_logs: bool = False
+    error_logs: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        unexplained = self.duplicates.get("unexplained", 0)
+        bad_data = self.tick_errors.get("unexpected", 0)
+        return not sum(self.lost.values()) and not unexplained and not bad_data and not self.secret_in_logs
+
+    def table(self) -> str:
+        rows = [
+            ("jobs", self.jobs),
+            ("terminal transitions (expected per channel)", self.transitions),
+            ("ticks (+ drain ticks without faults)", f"{self.ticks} (+{self.drain_ticks})"),
+            *((f"fault injected: {kind}", count) for kind, count in sorted(self.faults.items())),
+            *((f"delivered: {channel}", count) for channel, count in sorted(self.delivered.items())),
+            *((f"lost: {channel}", self.lost.get(channel, 0)) for channel in ("email", "slack")),
+            *((f"duplicates: {cause}", count) for cause, count in sorted(self.duplicates.items())),
+            *(
+                (f"max delay in ticks: {channel}", delay)
+                for channel, delay in sorted(self.max_delay_ticks.items())
+            ),
+            *((f"ticks that raised: {kind}", count) for kind, count in sorted(self.tick_errors.items())),
+            *((f"error log lines: {message}", count) for message, count in sorted(self.error_logs.items())),
+            ("webhook secret found in logs", "yes" if self.secret_in_logs else "no"),
+            ("wall time", f"{self.seconds:.1f} s"),
+            ("verdict", "PASS" if self.ok else "FAIL"),
+        ]
+        width = max(len(label) for label, _ in rows)
+        return "\n".join(f"{label:<{width}}  {value}" for label, value in rows)
+
+
+class _FastSleep:
+    """Stands in for the ``time`` module inside botocore.endpoint: retry back-off 100x shorter."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        time.sleep(seconds / 100)
+
+
+class _FakeRaw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._body
+
+
+class Injector:
+    """Decides, with one seeded generator, where each fault strikes, and remembers the crash window."""
+
+    def __init__(self, faults: Faults, seed: int, result: SoakResult) -> None:
+        self.faults = faults
+        self.random = random.Random(seed)
+        self.result = result
+        self.lock = threading.Lock()
+        self.crash_window: set[tuple[str, str, str]] = set()
+        self.enabled = True
+
+    def roll(self, rate: float, kind: str) -> bool:
+        if not self.enabled or rate <= 0:
+            return False
+        with self.lock:
+            hit = self.random.random() < rate
+            if hit:
+                self.result.faults[kind] += 1
+        return hit
+
+    # botocore event hooks on the default session, so the function's own clients carry them
+
+    def aws_error(self, event_name: str, **_: Any) -> AWSResponse | None:
+        service = event_name.split(".")[1]
+        if not self.roll(self.faults.aws_error, f"{service} throttled or 5xx"):
+            return None
+        if service == "dynamodb":
+            body = (
+                b'{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate exceeded"}'
+            )
+            return AWSResponse("https://soak", 400, {}, _FakeRaw(body))
+        body = b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>"
+        return AWSResponse("https://soak", 400, {}, _FakeRaw(body))
+
+    def crash_before_write(self, params: dict[str, Any], **_: Any) -> None:
+        job = params["Key"]["pk"]["S"]
+        TRACE[job].append(
+            (
+                "update",
+                params.get("UpdateExpression", "")[:60],
+                json.dumps(params.get("ExpressionAttributeValues", {}))[:200],
+            )
+        )
+        if self.roll(self.faults.crash, "crash before a DynamoDB write"):
+            TRACE[job].append(("CRASH-BEFORE",))
+            self._note_window(params)
+            raise LambdaCrash("before a state write")
+
+    def crash_after_write(self, context: dict[str, Any], **_: Any) -> None:
+        if self.roll(self.faults.crash, "crash after a DynamoDB write"):
+            TRACE["?"].append(("CRASH-AFTER",))
+            raise LambdaCrash("after a state write")
+
+    @staticmethod
+    def remember_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        context["soak_params"] = params
+
+    def crash_after_publish(self, context: dict[str, Any], **_: Any) -> None:
+        if self.roll(self.faults.crash, "crash after SNS accepted, before the record"):
+            attributes = context["soak_params"].get("MessageAttributes", {})
+            key = (attributes["job_name"]["StringValue"], attributes["status"]["StringValue"], "email")
+            with self.lock:
+                self.crash_window.add(key)
+            raise LambdaCrash("after publish")
+
+    def _note_window(self, params: dict[str, Any]) -> None:
+        """A crash just before ``mark_sent`` leaves a sent message unrecorded: the documented window."""
+        if "settled_at" not in params.get("UpdateExpression", ""):
+            return
+        values = params.get("ExpressionAttributeValues", {})
+        if values.get(":state", {}).get("S") != "sent":
+            return
+        job = params["Key"]["pk"]["S"].removeprefix("job#")
+        channel = params["ExpressionAttributeNames"]["#ch"]
+        with self.lock:
+            self.crash_window.add((job, values[":status"]["S"], channel))
+
+    def wrap_urlopen(self, original: Any) -> Any:
+        def urlopen(request: Any, *args: Any, **kwargs: Any) -> Any:
+            response = original(request, *args, **kwargs)
+            if self.roll(self.faults.crash, "crash after Slack accepted, before the record"):
+                match = _SLACK_HEADER.search(json.loads(request.data)["text"])
+                if match:
+                    status = "IN_PROGRESS" if match.group(1) == "STARTED" else match.group(1)
+                    with self.lock:
+                        self.crash_window.add((match.group(2), status, "slack"))
+                raise LambdaCrash("after Slack accepted")
+            return response
+
+        return urlopen
+
+
+def _schedule_jobs(
+    simulator: InferenceRecommenderSimulator, jobs: int, ticks: int, rng: random.Random
+) -> None:
+    """Jobs created across the run; a few already running or finished before the first tick."""
+    start = simulator.clock.now()
+    for index in range(jobs):
+        created = start + timedelta(seconds=rng.uniform(-2, ticks * 0.9) * TICK_SECONDS)
+        simulator.add_job(
+            f"soak-{index:05d}",
+            outcome=rng.choices(TERMINAL, weights=(70, 20, 10))[0],
+            created_at=created,
+            pending_seconds=rng.uniform(10, 400),
+            run_seconds=rng.uniform(60, 20 * TICK_SECONDS),
+            job_type=rng.choice(("Default", "Default", "Advanced")),
+            failure_reason="CUDA out of memory <!channel> @here" if rng.random() < 0.5 else None,
+        )
+
+
+def run_soak(*, jobs: int, ticks: int, seed: int, faults: Faults, drain_limit: int = 60) -> SoakResult:
+    result = SoakResult(jobs=jobs, ticks=ticks)
+    started = time.monotonic()
+    rng = random.Random(seed)
+    injector = Injector(faults, seed + 1, result)
+    with tempfile.TemporaryDirectory(prefix="jobwatch-soak-") as workdir:
+        stack = synthesize(CONTEXT, Path(workdir) / "cdk.out")
+        clock = SimulatedClock()
+        simulator = InferenceRecommenderSimulator(clock=clock, seed=seed)
+        _schedule_jobs(simulator, jobs, ticks, rng)
+        simulator.faults.throttle_rate = faults.sagemaker_throttle
+        simulator.faults.server_error_rate = faults.sagemaker_server_error
+        simulator.faults.latency_seconds = faults.sagemaker_latency_seconds
+        simulator.faults.malformed_rate = faults.malformed_describe
+        log_stream = io.StringIO()
+        with (
+            LocalCloud() as cloud,
+            simulator,
+            SlackReceiver() as slack,
+            time_machine.travel(
+                clock.now() + timedelta(seconds=faults.clock_skew_seconds), tick=True
+            ) as traveller,
+            contextlib.redirect_stdout(log_stream),
+        ):
+            slack.faults = ReceiverFaults(
+                server_error_rate=faults.slack_server_error,
+                rate_limit_rate=faults.slack_rate_limited,
+                gone_rate=faults.slack_gone,
+                timeout_rate=faults.slack_timeout,
+                timeout_seconds=6.0,
+                retry_after=60,
+                seed=seed + 2,
+            )
+            provisioned = provision(stack, cloud, slack_secret_value=json.dumps({"webhook_url": slack.url}))
+            boto3.setup_default_session()
+            events = boto3.DEFAULT_SESSION.events
+            events.register("before-send.dynamodb.*", injector.aws_error)
+            events.register("before-send.sns.*", injector.aws_error)
+            # before-parameter-build sees the API parameters (before-call sees the serialized request)
+            events.register("before-parameter-build.dynamodb.UpdateItem", injector.crash_before_write)
+            events.register("after-call.dynamodb.UpdateItem", injector.crash_after_write)
+            events.register("before-parameter-build.sns.Publish", injector.remember_params)
+            events.register("after-call.sns.Publish", injector.crash_after_publish)
+            original_sleep = botocore.endpoint.time
+            botocore.endpoint.time = _FastSleep()  # back-off waits scaled down; attempts unchanged
+            original_urlopen = urllib.request.urlopen
+            urllib.request.urlopen = injector.wrap_urlopen(original_urlopen)
+            endpoints = {
+                "AWS_ENDPOINT_URL": cloud.endpoint_url,
+                "AWS_ENDPOINT_URL_SAGEMAKER": simulator.endpoint_url,
+            }
+            ended: dict[str, tuple[int, str]] = {}
+            vanished: set[str] = set()
+            history: set[str] = set()
+            first_delivery: dict[tuple[str, str, str], int] = {}
+            settled = 0
+            try:
+                with LocalFunction(
+                    stack.asset_dir(),
+                    provisioned.environment,
+                    endpoints=endpoints,
+                    timeout_seconds=provisioned.timeout_seconds,
+                    log_stream=log_stream,
+                    capture_stdout=False,
+                ) as function:
+                    injector.enabled = False  # the first run records history; faults start after it
+                    _guarded(function.invoke, result)
+                    _note_endings(simulator, {}, set(), 0)
+                    history = {
+                        name for name in simulator.job_names() if simulator.status_of(name) in TERMINAL
+                    }
+                    injector.enabled = True
+                    for tick in range(1, ticks + drain_limit):
+                        clock.advance(TICK_SECONDS)
+                        traveller.shift(TICK_SECONDS)
+                        draining = tick >= ticks
+                        if tick == ticks:
+                            _stop_faults(injector, simulator, slack)
+                        if not draining:
+                            _vanish_some(simulator, injector, vanished, tick)
+                        _invoke(function, injector, result)
+                        _note_endings(simulator, ended, vanished | history, tick)
+                        for key in _deliveries(slack):
+                            first_delivery.setdefault(key, tick)
+                        if draining:
+                            result.drain_ticks += 1
+                            settled += int(_everything_delivered(ended, first_delivery))
+                            if settled > LEASE_TICKS:  # past the lease: a crash-window resend shows
+                                break
+                    result.secret_in_logs = slack.url.rsplit("/", 1)[-1] in log_stream.getvalue()
+                    result.error_logs = _error_logs(log_stream.getvalue())
+            finally:
+                botocore.endpoint.time = original_sleep
+                urllib.request.urlopen = original_urlopen
+                boto3.setup_default_session()
+            _tally(result, ended, history, first_delivery, slack, injector)
+            for kind, count in simulator.fault_counts.items():
+                result.faults[f"sagemaker {kind}"] += count
+            for _, status in slack.attempts:
+                if status != 200:
+                    result.faults[f"slack HTTP {status}"] += 1
+            result.faults["slack answered after the client's timeout"] += len(slack.slow_posts)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _error_logs(text: str) -> Counter[str]:
+    """The function's ERROR log lines by message: what an operator would see."""
+    counts: Counter[str] = Counter()
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict) and record.get("level") == "ERROR":
+            counts[str(record.get("message"))[:80]] += 1
+            if "exception" in record and os.environ.get("JOBWATCH_SOAK_DEBUG"):
+                print(record["exception"][-1500:], file=sys.stderr)
+    return counts
+
+
+def _everything_delivered(ended: dict[str, tuple[int, str]], first: dict[tuple[str, str, str], int]) -> bool:
+    return all(
+        (job, status, channel) in first
+        for job, (_, status) in ended.items()
+        for channel in ("email", "slack")
+    )
+
+
+def _stop_faults(injector: Injector, simulator: InferenceRecommenderSimulator, slack: SlackReceiver) -> None:
+    injector.enabled = False
+    simulator.faults.throttle_rate = simulator.faults.server_error_rate = 0.0
+    simulator.faults.malformed_rate = simulator.faults.latency_seconds = 0.0
+    slack.recover()
+
+
+def _vanish_some(
+    simulator: InferenceRecommenderSimulator, injector: Injector, vanished: set[str], tick: int
+) -> None:
+    for name in simulator.job_names():
+        if name in vanished or simulator.status_of(name) not in ("PENDING", "IN_PROGRESS"):
+            continue
+        if injector.roll(injector.faults.vanish / 20, "job vanished mid-run"):
+            simulator.delete_job(name)
+            vanished.add(name)
+
+
+def _invoke(function: LocalFunction, injector: Injector, result: SoakResult) -> None:
+    """One scheduled tick; sometimes overlapping with a second invocation, or delivered twice.
+
+    The overlapping one runs the same Monitor from another thread: in Lambda it would be another
+    container, and what matters is that both race on the same state table.
+    """
+    runs = 2 if injector.roll(injector.faults.duplicate_event, "same event delivered twice") else 1
+    for _ in range(runs):
+        if injector.roll(injector.faults.overlap, "overlapping invocations"):
+            monitor, _ = function.module._monitor()
+            other = threading.Thread(target=_guarded, args=(monitor.run_tick, result))
+            other.start()
+            _guarded(function.invoke, result)
+            other.join()
+        else:
+            _guarded(function.invoke, result)
+
+
+def _guarded(run: Callable[[], Any], result: SoakResult) -> None:
+    try:
+        run()
+    except LambdaCrash:
+        result.tick_errors["injected crash"] += 1
+    except Exception as error:  # the soak's job is to count what escaped, by kind
+        kind = "AWS error after retries" if type(error).__name__ == "ClientError" else "unexpected"
+        result.tick_errors[kind] += 1
+        if kind == "unexpected":
+            print(f"soak: the tick raised {type(error).__name__}: {error}", file=sys.stderr)
+
+
+def _note_endings(
+    simulator: InferenceRecommenderSimulator, ended: dict[str, tuple[int, str]], skip: set[str], tick: int
+) -> None:
+    for name in simulator.job_names():
+        if name not in ended and name not in skip:
+            status = simulator.status_of(name)
+            if status in TERMINAL:
+                ended[name] = (tick, status)
+
+
+def _deliveries(slack: SlackReceiver) -> Counter[tuple[str, str, str]]:
+    """Every message that reached a person, by (job, status, channel)."""
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for topic in sns_backends[ACCOUNT_ID][REGION].topics.values():
+        for _, _, _, attributes, _ in topic.sent_notifications:
+            counts[(attributes["job_name"]["Value"], attributes["status"]["Value"], "email")] += 1
+    for request in slack.requests:
+        key = _slack_key(request.json)
+        if key:
+            counts[key] += 1
+    return counts
+
+
+def _slack_key(payload: dict[str, Any]) -> tuple[str, str, str] | None:
+    match = _SLACK_HEADER.search(payload.get("text", ""))
+    if not match:
+        return None
+    status = "IN_PROGRESS" if match.group(1) == "STARTED" else match.group(1)
+    return match.group(2), status, "slack"
+
+
+def _tally(
+    result: SoakResult,
+    ended: dict[str, tuple[int, str]],
+    history: set[str],
+    first_delivery: dict[tuple[str, str, str], int],
+    slack: SlackReceiver,
+    injector: Injector,
+) -> None:
+    counts = _deliveries(slack)
+    slow = {key for request in slack.slow_posts if (key := _slack_key(request.json))}
+    result.transitions = len(ended)
+    delays: dict[str, list[int]] = defaultdict(list)
+    for job, (tick, status) in ended.items():
+        for channel in ("email", "slack"):
+            key = (job, status, channel)
+            if key not in first_delivery:
+                result.lost[channel] += 1
+                print(f"soak: LOST {key}", file=sys.stderr)
+            else:
+                delays[channel].append(first_delivery[key] - tick)
+                if first_delivery[key] - tick > 3 and os.environ.get("JOBWATCH_SOAK_DEBUG"):
+                    print(
+                        f"soak: SLOW {key} ended at tick {tick}, delivered at {first_delivery[key]}",
+                        file=sys.stderr,
+                    )
+    result.duplicates["crash between send and record"] += 0
+    result.duplicates["Slack accepted but answered after the timeout"] += 0
+    for key, count in counts.items():
+        job, status, channel = key
+        if job in history or ended.get(job, (0, ""))[1] != status:
+            result.duplicates["unexplained"] += count  # history announced, or a wrong status
+            print(f"soak: UNEXPECTED {key} x{count}", file=sys.stderr)
+            continue
+        result.delivered[channel] += count
+        if count == 1:
+            continue
+        if key in injector.crash_window:
+            result.duplicates["crash between send and record"] += count - 1
+        elif key in slow:
+            result.duplicates["Slack accepted but answered after the timeout"] += count - 1
+        else:
+            result.duplicates["unexplained"] += count - 1
+            print(f"soak: DUPLICATE {key} x{count}", file=sys.stderr)
+            for entry in TRACE["job#" + key[0]]:
+                print("   ", entry, file=sys.stderr)
+    result.max_delay_ticks = {channel: max(values) for channel, values in delays.items() if values}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="./jobwatch soak", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=2000)
+    parser.add_argument("--ticks", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-faults", action="store_true", help="a control run with every fault off")
+    arguments = parser.parse_args()
+    faults = Faults.none() if arguments.no_faults else Faults()
+    result = run_soak(jobs=arguments.jobs, ticks=arguments.ticks, seed=arguments.seed, faults=faults)
+    print(result.table())
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
