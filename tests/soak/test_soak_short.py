@@ -1,0 +1,27 @@
+"""A short soak in the suite: every fault at once, then the delivery invariants.
+
+The long run (2,000 jobs, 500 ticks) is ``./jobwatch soak``; its figures are in docs/soak.md.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.soak import Faults, run_soak
+
+pytestmark = pytest.mark.slow
+
+
+def test_short_soak_loses_nothing_and_duplicates_only_in_the_documented_windows() -> None:
+    result = run_soak(jobs=150, ticks=45, seed=3, faults=Faults())
+    print(result.table())
+
+    assert result.transitions > 100
+    assert sum(result.lost.values()) == 0
+    assert result.duplicates.get("unexplained", 0) == 0
+    assert result.tick_errors.get("unexpected", 0) == 0
+    assert not result.secret_in_logs
+    injected = {kind for kind, count in result.faults.items() if count}
+    assert {"dynamodb throttled or 5xx", "sagemaker malformed describe", "crash before a DynamoDB write"} <= injected
+    assert result.delivered["email"] >= result.transitions
+    assert result.delivered["slack"] >= result.transitions
