@@ -22,6 +22,10 @@ def test_short_soak_loses_nothing_and_duplicates_only_in_the_documented_windows(
     assert result.tick_errors.get("unexpected", 0) == 0
     assert not result.secret_in_logs
     injected = {kind for kind, count in result.faults.items() if count}
-    assert {"dynamodb throttled or 5xx", "sagemaker malformed describe", "crash before a DynamoDB write"} <= injected
+    assert {
+        "dynamodb throttled or 5xx",
+        "sagemaker malformed describe",
+        "crash before a DynamoDB write",
+    } <= injected
     assert result.delivered["email"] >= result.transitions
     assert result.delivered["slack"] >= result.transitions
