@@ -257,7 +257,15 @@ def _schedule_jobs(
         )
 
 
-def run_soak(*, jobs: int, ticks: int, seed: int, faults: Faults, drain_limit: int = 60) -> SoakResult:
+def run_soak(
+    *,
+    jobs: int,
+    ticks: int,
+    seed: int,
+    faults: Faults,
+    drain_limit: int = 60,
+    progress_every: int = 50,
+) -> SoakResult:
     result = SoakResult(jobs=jobs, ticks=ticks)
     started = time.monotonic()
     rng = random.Random(seed)
@@ -341,6 +349,8 @@ def run_soak(*, jobs: int, ticks: int, seed: int, faults: Faults, drain_limit: i
                         _note_endings(simulator, ended, vanished | history, tick)
                         for key in _deliveries(slack):
                             first_delivery.setdefault(key, tick)
+                        if tick % progress_every == 0:
+                            _progress(tick, ticks, ended, first_delivery, started)
                         if draining:
                             result.drain_ticks += 1
                             settled += int(_everything_delivered(ended, first_delivery))
@@ -361,6 +371,22 @@ def run_soak(*, jobs: int, ticks: int, seed: int, faults: Faults, drain_limit: i
             result.faults["slack answered after the client's timeout"] += len(slack.slow_posts)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _progress(
+    tick: int,
+    ticks: int,
+    ended: dict[str, tuple[int, str]],
+    first_delivery: dict[tuple[str, str, str], int],
+    started: float,
+) -> None:
+    """A line on stderr now and then: a long soak should not look hung."""
+    print(
+        f"soak: tick {tick}/{ticks}, {len(ended)} jobs ended, {len(first_delivery)} first deliveries, "
+        f"{time.monotonic() - started:.0f} s",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _error_logs(text: str) -> Counter[str]:

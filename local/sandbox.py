@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
 MONITOR_HANDLER = "job_monitor.handler.handler"
-_FAKE_CREDENTIALS = {
+FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
     "AWS_SESSION_TOKEN": "local",
@@ -137,17 +137,16 @@ class LocalCloud:
         self._server.stop()
 
     def client(self, service: str) -> Any:
-        return boto3.session.Session().client(
-            service, endpoint_url=self.endpoint_url, **_client_credentials()
+        return self.session().client(service, endpoint_url=self.endpoint_url)
+
+    @staticmethod
+    def session() -> boto3.session.Session:
+        """A session of its own with the sandbox's fake credentials, for callers that hook its events."""
+        return boto3.session.Session(
+            region_name=REGION,
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         )
-
-
-def _client_credentials() -> dict[str, str]:
-    return {
-        "region_name": REGION,
-        "aws_access_key_id": _FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        "aws_secret_access_key": _FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    }
 
 
 @dataclass
@@ -320,7 +319,7 @@ class LocalFunction:
     ) -> None:
         self._asset_dir = asset_dir
         self._environment = {
-            **_FAKE_CREDENTIALS,
+            **FAKE_CREDENTIALS,
             **endpoints,
             "POWERTOOLS_TRACE_DISABLED": "true",
             **environment,

@@ -159,6 +159,9 @@ class InferenceRecommenderSimulator:
         self.fault_counts: Counter[str] = Counter()
         self._jobs: dict[str, _Job] = {}
         self._lock = threading.Lock()
+        # Bumped by every change to a job's script, so a cached listing is never stale.
+        self._generation = 0
+        self._listing_cache: tuple[Any, _Listing] | None = None
         self._random = random.Random(seed)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -186,6 +189,7 @@ class InferenceRecommenderSimulator:
         with self._lock:
             if name in self._jobs:
                 raise ServiceError("ResourceInUse", f"Job {name} already exists")
+            self._generation += 1
             self._jobs[name] = _Job(
                 name=name,
                 created_at=created_at or self.clock.now(),
@@ -227,6 +231,7 @@ class InferenceRecommenderSimulator:
             status, _ = job.state(self.clock.now())
             if status in ("PENDING", "IN_PROGRESS"):
                 job.stop_requested_at = self.clock.now()
+                self._generation += 1
 
     def delete_job(self, name: str, *, visible_as_deleted: bool = False) -> None:
         """The job disappears (ResourceNotFound), or stays listed as DELETED if asked."""
@@ -234,6 +239,7 @@ class InferenceRecommenderSimulator:
             job = self._jobs[name]
             job.deleted_at = self.clock.now()
             job.visible_when_deleted = visible_as_deleted
+            self._generation += 1
 
     def status_of(self, name: str) -> str:
         with self._lock:
@@ -486,7 +492,37 @@ class InferenceRecommenderSimulator:
 
     def _list(self, request: dict[str, Any]) -> dict[str, Any]:
         page_size = _page_size(request)
+        sort_by = request.get("SortBy", "CreationTime")
+        if sort_by not in ("Name", "CreationTime", "Status"):
+            raise ServiceError(
+                "ValidationException", f"SortBy must be Name, CreationTime or Status, not {sort_by}"
+            )
+        listing = self._listing(request, sort_by)
+        start = 0
+        if request.get("NextToken"):
+            start = listing.resume_after(request["NextToken"], sort_by)
+        page = listing.rows[start : start + page_size]
+        response: dict[str, Any] = {
+            "InferenceRecommendationsJobs": [
+                self._list_entry(job, status, changed) for job, status, changed in page
+            ]
+        }
+        if start + page_size < len(listing.rows):
+            response["NextToken"] = _encode_token(sort_by, listing.keys[start + len(page) - 1])
+        return response
+
+    def _listing(self, request: dict[str, Any], sort_by: str) -> _Listing:
+        """Every job the request's filters select at this moment, sorted; the pages cut from it.
+
+        The last listing is kept until the clock moves or a job changes, so paging through 20,000
+        jobs costs one scan, not one per page (the benchmark's naive poller does exactly that).
+        """
         now = self.clock.now()
+        filters = json.dumps({k: v for k, v in request.items() if k not in ("NextToken", "MaxResults")})
+        cache_key = (filters, now, self._generation)
+        cached = self._listing_cache
+        if cached is not None and cached[0] == cache_key:
+            return cached[1]
         created_after = _time(request.get("CreationTimeAfter"))
         created_before = _time(request.get("CreationTimeBefore"))
         modified_after = _time(request.get("LastModifiedTimeAfter"))
@@ -495,11 +531,6 @@ class InferenceRecommenderSimulator:
         status_equals = request.get("StatusEquals")
         model_equals = request.get("ModelNameEquals")
         package_equals = request.get("ModelPackageVersionArnEquals")
-        sort_by = request.get("SortBy", "CreationTime")
-        if sort_by not in ("Name", "CreationTime", "Status"):
-            raise ServiceError(
-                "ValidationException", f"SortBy must be Name, CreationTime or Status, not {sort_by}"
-            )
         descending = request.get("SortOrder", "Descending") == "Descending"
 
         rows = []
@@ -537,18 +568,9 @@ class InferenceRecommenderSimulator:
             return primary, job.name
 
         rows.sort(key=sort_key, reverse=descending)
-        start = 0
-        if request.get("NextToken"):
-            start = _decode_token(request["NextToken"], sort_by, rows, sort_key, descending)
-        page = rows[start : start + page_size]
-        response: dict[str, Any] = {
-            "InferenceRecommendationsJobs": [
-                self._list_entry(job, status, changed) for job, status, changed in page
-            ]
-        }
-        if start + page_size < len(rows):
-            response["NextToken"] = _encode_token(sort_by, sort_key(page[-1]))
-        return response
+        listing = _Listing(rows=rows, keys=[sort_key(row) for row in rows], descending=descending)
+        self._listing_cache = (cache_key, listing)
+        return listing
 
     def _list_entry(self, job: _Job, status: str, changed: datetime) -> dict[str, Any]:
         entry = self._summary(job, status, changed)
@@ -622,23 +644,30 @@ def _encode_token(sort_by: str, key: tuple[Any, str]) -> str:
     return base64.urlsafe_b64encode(json.dumps([sort_by, primary, key[1]]).encode()).decode()
 
 
-def _decode_token(
-    token: str,
-    sort_by: str,
-    rows: list[tuple[_Job, str, datetime]],
-    sort_key: Callable[[tuple[_Job, str, datetime]], tuple[Any, str]],
-    descending: bool,
-) -> int:
-    """Resume after the last row returned, so jobs created meanwhile neither repeat nor vanish."""
-    try:
-        token_sort, primary, name = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (ValueError, TypeError):
-        raise ServiceError("ValidationException", "Invalid NextToken") from None
-    if token_sort != sort_by:
-        raise ServiceError("ValidationException", "NextToken does not match the request")
-    last = (_time(primary) if sort_by == "CreationTime" else primary, name)
-    for index, row in enumerate(rows):
-        key = sort_key(row)
-        if (key < last) if descending else (key > last):
-            return index
-    return len(rows)
+@dataclass
+class _Listing:
+    """One listing's sorted rows and their sort keys, with where each key sits."""
+
+    rows: list[tuple[_Job, str, datetime]]
+    keys: list[tuple[Any, str]]
+    descending: bool
+    positions: dict[tuple[Any, str], int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.positions = {key: index for index, key in enumerate(self.keys)}
+
+    def resume_after(self, token: str, sort_by: str) -> int:
+        """Resume after the last row returned, so jobs created meanwhile neither repeat nor vanish."""
+        try:
+            token_sort, primary, name = json.loads(base64.urlsafe_b64decode(token.encode()))
+        except (ValueError, TypeError):
+            raise ServiceError("ValidationException", "Invalid NextToken") from None
+        if token_sort != sort_by:
+            raise ServiceError("ValidationException", "NextToken does not match the request")
+        last = (_time(primary) if sort_by == "CreationTime" else primary, name)
+        if last in self.positions:
+            return self.positions[last] + 1
+        for index, key in enumerate(self.keys):
+            if (key < last) if self.descending else (key > last):
+                return index
+        return len(self.keys)

@@ -1,0 +1,382 @@
+"""Polling cost: what one tick asks of SageMaker and DynamoDB as history and running jobs grow.
+
+    ./jobwatch bench           # 3 history sizes x 2 running counts, 12 measured ticks per cell
+    ./jobwatch bench --quick   # 4 measured ticks per cell
+
+Each cell stands up the simulator with a history of finished jobs and a sweep of running jobs,
+five of which finish every tick (and five new ones start), with a fixed latency on every
+SageMaker call. The synthesized function (the real handler, with the stack's environment) and a
+naive poller that lists everything and describes every running job it tracks then take turns on
+the same simulated clock, in the same process. Per tick it counts the HTTP requests each sends to
+SageMaker and DynamoDB (retries included) and its wall time. Then a fresh interpreter imports the
+handler and runs one tick, for the cold-start import time and the peak memory of a tick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import time_machine
+from botocore.config import Config
+
+from local.sandbox import FAKE_CREDENTIALS, LocalCloud, LocalFunction, Provisioned, provision, synthesize
+from local.simulator import InferenceRecommenderSimulator, SimulatedClock
+from local.slack_receiver import SlackReceiver
+
+HISTORY_SIZES = (0, 2_000, 20_000)
+RUNNING_COUNTS = (10, 200)
+TRANSITIONS_PER_TICK = 5
+OUTCOMES = ("COMPLETED", "COMPLETED", "COMPLETED", "FAILED", "STOPPED")  # one tick's five endings
+LATENCY_SECONDS = 0.020
+TICK_SECONDS = 300
+TERMINAL = frozenset({"COMPLETED", "FAILED", "STOPPED", "DELETED"})
+CONTEXT = {"notify_emails": "bench@example.com", "slack_webhook_secret_name": "jobwatch/bench-slack"}
+PROBE = Path(__file__).with_name("cold_start_probe.py")
+
+
+@dataclass
+class TickFigures:
+    sagemaker: Counter[str] = field(default_factory=Counter)  # requests by operation
+    dynamodb: int = 0
+    seconds: float = 0.0
+    transitions: int = 0
+
+
+@dataclass
+class CellResult:
+    history: int
+    running: int
+    jobwatch: list[TickFigures] = field(default_factory=list)
+    naive: list[TickFigures] = field(default_factory=list)
+
+
+class RequestCounter:
+    """Counts every HTTP request a botocore session sends, retries included, by service/operation."""
+
+    def __init__(self) -> None:
+        self.requests: Counter[tuple[str, str]] = Counter()
+
+    def attach(self, session: boto3.session.Session) -> None:
+        session.events.register("before-send", self._count)
+
+    def _count(self, event_name: str, **_: Any) -> None:
+        _, service, operation = event_name.split(".", 2)
+        self.requests[(service, operation)] += 1
+
+    @contextlib.contextmanager
+    def measure(self, figures: TickFigures) -> Iterator[None]:
+        before = self.requests.copy()
+        started = time.perf_counter()
+        yield
+        figures.seconds = time.perf_counter() - started
+        for (service, operation), count in (self.requests - before).items():
+            if service == "sagemaker":
+                figures.sagemaker[operation] += count
+            elif service == "dynamodb":
+                figures.dynamodb += count
+
+
+class NaivePoller:
+    """The poller jobwatch is not: every tick lists all history and describes every running job.
+
+    Not a strawman: it pages at 100, reads its state in batches of 100 keys and describes with the
+    same bounded pool as jobwatch. It sends no notifications, so its tick time is only polling.
+    """
+
+    def __init__(self, session: boto3.session.Session, *, endpoints: dict[str, str], table_name: str) -> None:
+        retries = Config(retries={"mode": "standard", "max_attempts": 5})
+        self._sagemaker = session.client("sagemaker", endpoint_url=endpoints["sagemaker"], config=retries)
+        self._dynamodb = session.client("dynamodb", endpoint_url=endpoints["dynamodb"], config=retries)
+        self._table = table_name
+        self._dynamodb.create_table(
+            TableName=table_name,
+            KeySchema=[{"AttributeName": "job_name", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "job_name", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+
+    def tick(self) -> int:
+        """One poll; returns the terminal transitions it saw."""
+        listed: dict[str, str] = {}
+        paginator = self._sagemaker.get_paginator("list_inference_recommendations_jobs")
+        for page in paginator.paginate(PaginationConfig={"PageSize": 100}):
+            for job in page["InferenceRecommendationsJobs"]:
+                listed[job["JobName"]] = job["Status"]
+        known = self._load(list(listed))
+        if not known:  # first poll: remember everything, announce nothing
+            self._save(listed)
+            return 0
+        tracked = [name for name in listed if known.get(name) not in TERMINAL]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            described = dict(zip(tracked, pool.map(self._status, tracked), strict=True))
+        changed = {name: status for name, status in described.items() if status != known.get(name)}
+        self._save(changed)
+        return sum(status in TERMINAL for status in changed.values())
+
+    def _status(self, name: str) -> str:
+        return self._sagemaker.describe_inference_recommendations_job(JobName=name)["Status"]
+
+    def _load(self, names: list[str]) -> dict[str, str]:
+        known: dict[str, str] = {}
+        for start in range(0, len(names), 100):
+            keys: list[dict[str, Any]] = [{"job_name": {"S": name}} for name in names[start : start + 100]]
+            while keys:
+                response = self._dynamodb.batch_get_item(RequestItems={self._table: {"Keys": keys}})
+                for item in response["Responses"].get(self._table, []):
+                    known[item["job_name"]["S"]] = item["status"]["S"]
+                keys = response.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
+        return known
+
+    def _save(self, statuses: dict[str, str]) -> None:
+        items = [
+            {"PutRequest": {"Item": {"job_name": {"S": name}, "status": {"S": status}}}}
+            for name, status in statuses.items()
+        ]
+        for start in range(0, len(items), 25):
+            batch = items[start : start + 25]
+            while batch:
+                response = self._dynamodb.batch_write_item(RequestItems={self._table: batch})
+                batch = response.get("UnprocessedItems", {}).get(self._table, [])
+
+
+def schedule_sweep(simulator: InferenceRecommenderSimulator, *, running: int, ticks: int) -> None:
+    """Jobs that keep ``running`` in flight, ``TRANSITIONS_PER_TICK`` of them finishing each tick."""
+    start = simulator.clock.now()
+    lifetime_ticks = running // TRANSITIONS_PER_TICK
+    for tick in range(-lifetime_ticks, ticks + 1):
+        for index, outcome in enumerate(OUTCOMES):
+            ends = start + timedelta(seconds=tick * TICK_SECONDS + 30 + index * 40)
+            created = ends - timedelta(seconds=lifetime_ticks * TICK_SECONDS)
+            simulator.add_job(
+                f"sweep-t{tick + lifetime_ticks:04d}-{index}",
+                outcome=outcome,
+                created_at=created,
+                pending_seconds=30,
+                run_seconds=lifetime_ticks * TICK_SECONDS - 30,
+                job_type="Advanced" if index == 1 else "Default",
+            )
+
+
+def run_cell(
+    stack: Any, *, history: int, running: int, ticks: int, probe: bool
+) -> tuple[CellResult, dict[str, Any] | None]:
+    """One cell of the table; with ``probe``, the cold-start probe runs against this cell too."""
+    result = CellResult(history=history, running=running)
+    clock = SimulatedClock()
+    simulator = InferenceRecommenderSimulator(clock=clock, seed=history + running)
+    simulator.add_finished_jobs(history)
+    warmup_ticks = 2  # the baseline, and the first tick after it, which lists the baseline's overlap
+    schedule_sweep(simulator, running=running, ticks=warmup_ticks + ticks)
+    simulator.faults.latency_seconds = LATENCY_SECONDS
+    counter = RequestCounter()
+    probe_figures = None
+    with (
+        LocalCloud() as cloud,
+        simulator,
+        SlackReceiver() as slack,
+        time_machine.travel(clock.now(), tick=True) as traveller,
+    ):
+        provisioned = provision(stack, cloud, slack_secret_value=json.dumps({"webhook_url": slack.url}))
+        boto3.setup_default_session()  # the function's clients come from the default session
+        counter.attach(boto3.DEFAULT_SESSION)
+        naive_session = cloud.session()
+        counter.attach(naive_session)
+        naive = NaivePoller(
+            naive_session,
+            endpoints={"sagemaker": simulator.endpoint_url, "dynamodb": cloud.endpoint_url},
+            table_name="naive-poller-state",
+        )
+        endpoints = {
+            "AWS_ENDPOINT_URL": cloud.endpoint_url,
+            "AWS_ENDPOINT_URL_SAGEMAKER": simulator.endpoint_url,
+        }
+        with LocalFunction(
+            stack.asset_dir(),
+            provisioned.environment,
+            endpoints=endpoints,
+            timeout_seconds=provisioned.timeout_seconds,
+        ) as function:
+            for tick in range(warmup_ticks + ticks):
+                if tick:
+                    clock.advance(TICK_SECONDS)
+                    traveller.shift(TICK_SECONDS)
+                ours, theirs = TickFigures(), TickFigures()
+                with counter.measure(ours):
+                    ours.transitions = function.invoke()["transitions"]
+                with counter.measure(theirs):
+                    theirs.transitions = naive.tick()
+                if tick >= warmup_ticks:
+                    result.jobwatch.append(ours)
+                    result.naive.append(theirs)
+                    _progress(result, tick - warmup_ticks + 1, ticks)
+        if probe:
+            probe_figures = cold_start(stack.asset_dir(), provisioned, endpoints)
+    boto3.setup_default_session()
+    return result, probe_figures
+
+
+def cold_start(asset_dir: Path, provisioned: Provisioned, endpoints: dict[str, str]) -> dict[str, Any]:
+    """A fresh interpreter per run, as a new Lambda container; medians of five imports."""
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        **FAKE_CREDENTIALS,
+        "PYTHONPATH": str(asset_dir),
+        **endpoints,
+        **provisioned.environment,
+    }
+    runs = [_probe(environment, tick=True) for _ in range(5)]
+    heaviest = _import_breakdown(environment)
+    return {
+        "import_seconds": statistics.median(run["import_seconds"] for run in runs),
+        "import_seconds_min": min(run["import_seconds"] for run in runs),
+        "rss_after_import_mib": statistics.median(run["rss_after_import_mib"] for run in runs),
+        "peak_rss_mib": max(run["peak_rss_mib"] for run in runs),
+        "first_tick_seconds": statistics.median(run["tick_seconds"] for run in runs),
+        "heaviest_imports": heaviest,
+    }
+
+
+def _probe(
+    environment: dict[str, str], *, tick: bool, interpreter_options: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    completed = subprocess.run(
+        [sys.executable, *interpreter_options, str(PROBE), *(["--tick"] if tick else [])],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tempfile.gettempdir(),
+    )
+    line = next(line for line in completed.stderr.splitlines() if line.startswith('{"import_seconds"'))
+    figures = json.loads(line)
+    figures["stderr"] = completed.stderr
+    return figures
+
+
+def _import_breakdown(environment: dict[str, str]) -> list[tuple[str, float]]:
+    """Where the handler's import time goes, by top-level package (``python -X importtime``).
+
+    Sums each module's own time into its top-level package, so nesting is not double counted.
+    """
+    stderr = _probe(environment, tick=False, interpreter_options=("-X", "importtime"))["stderr"]
+    by_package: Counter[str] = Counter()
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        own, _, name = line.removeprefix("import time:").split("|")
+        by_package[name.strip().split(".")[0]] += int(own) / 1e6
+    return by_package.most_common(6)
+
+
+def _progress(result: CellResult, done: int, ticks: int) -> None:
+    print(
+        f"bench: history {result.history:>6,} running {result.running:>3}: tick {done}/{ticks}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _p50_max(values: list[float]) -> tuple[float, float]:
+    return statistics.median(values), max(values)
+
+
+def table(cells: list[CellResult]) -> str:
+    header = (
+        "history  running  poller    SageMaker req/tick     list+describe p50   DynamoDB req/tick  "
+        "tick ms p50 / max   transitions/tick"
+    )
+    lines = [header, "-" * len(header)]
+    for cell in cells:
+        rows = {}
+        for name, ticks in (("jobwatch", cell.jobwatch), ("naive", cell.naive)):
+            sagemaker = _p50_max([sum(t.sagemaker.values()) for t in ticks])
+            lists = statistics.median(t.sagemaker["ListInferenceRecommendationsJobs"] for t in ticks)
+            describes = statistics.median(t.sagemaker["DescribeInferenceRecommendationsJob"] for t in ticks)
+            dynamodb = _p50_max([t.dynamodb for t in ticks])
+            seconds = _p50_max([t.seconds * 1000 for t in ticks])
+            transitions = statistics.median(t.transitions for t in ticks)
+            rows[name] = (sagemaker, dynamodb, seconds)
+            lines.append(
+                f"{cell.history:>7,}  {cell.running:>7}  {name:<8}  "
+                f"{sagemaker[0]:>7.0f} (max {sagemaker[1]:>5.0f})  "
+                f"{lists:>7.0f} + {describes:<7.0f}    "
+                f"{dynamodb[0]:>5.0f} (max {dynamodb[1]:>4.0f})   "
+                f"{seconds[0]:>7.0f} / {seconds[1]:>7.0f}   {transitions:>5.0f}"
+            )
+        ours, theirs = rows["jobwatch"], rows["naive"]
+        lines.append(
+            f"{'':>7}  {'':>7}  {'naive/us':<8}  "
+            f"{_ratio(theirs[0][0], ours[0][0]):>7}              {'':>19}"
+            f"{_ratio(theirs[1][0], ours[1][0]):>5}              "
+            f"{_ratio(theirs[2][0], ours[2][0]):>7}"
+        )
+    return "\n".join(lines)
+
+
+def _ratio(theirs: float, ours: float) -> str:
+    return f"x{theirs / ours:.1f}" if ours else "-"
+
+
+def cold_start_report(figures: dict[str, Any]) -> str:
+    heaviest = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in figures["heaviest_imports"])
+    return "\n".join(
+        [
+            "cold start (fresh interpreter, the asset folder only; 5 runs)",
+            f"  handler import      {figures['import_seconds']:.2f} s median, {figures['import_seconds_min']:.2f} s best",
+            f"  heaviest imports    {heaviest}",
+            f"  RSS after import    {figures['rss_after_import_mib']:.0f} MiB",
+            f"  peak RSS of a tick  {figures['peak_rss_mib']:.0f} MiB (first tick {figures['first_tick_seconds']:.2f} s)",
+        ]
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="./jobwatch bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="4 measured ticks per cell instead of 12")
+    arguments = parser.parse_args()
+    ticks = 4 if arguments.quick else 12
+    started = time.monotonic()
+    cells = []
+    probe_figures: dict[str, Any] | None = None
+    with tempfile.TemporaryDirectory(prefix="jobwatch-bench-") as workdir:
+        stack = synthesize(CONTEXT, Path(workdir) / "cdk.out")
+        with contextlib.redirect_stdout(io.StringIO()):  # the function's logs and EMF metrics
+            for history in HISTORY_SIZES:
+                for running in RUNNING_COUNTS:
+                    probe = history == HISTORY_SIZES[-1] and running == RUNNING_COUNTS[-1]
+                    cell, figures = run_cell(
+                        stack, history=history, running=running, ticks=ticks, probe=probe
+                    )
+                    cells.append(cell)
+                    probe_figures = figures or probe_figures
+    print(
+        f"polling cost per tick: {ticks} measured ticks per cell after 2 warm-up ticks, "
+        f"{TRANSITIONS_PER_TICK} jobs finishing per tick, {LATENCY_SECONDS * 1000:.0f} ms per SageMaker call"
+    )
+    print(table(cells))
+    if probe_figures:
+        print()
+        print(cold_start_report(probe_figures))
+    print(f"\nwall time {time.monotonic() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
