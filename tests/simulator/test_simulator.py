@@ -387,6 +387,33 @@ def test_paging_with_equal_creation_times(sim: InferenceRecommenderSimulator, cl
     assert len(seen) == 15
 
 
+def test_paging_resumes_after_jobs_change_between_pages(
+    sim: InferenceRecommenderSimulator, client: Any
+) -> None:
+    sim.add_finished_jobs(12, ended_before=sim.clock.now() - timedelta(hours=1))
+    first = client.list_inference_recommendations_jobs(MaxResults=5)
+    sim.clock.advance(1)
+    sim.add_job("created-between-pages")  # newest: sorts before the token, so it is not listed
+    rest = client.list_inference_recommendations_jobs(MaxResults=100, NextToken=first["NextToken"])
+    seen = names(first) + names(rest)
+    assert len(seen) == len(set(seen)) == 12
+    assert "created-between-pages" not in seen
+
+
+def test_listing_shows_a_change_made_at_the_same_instant(
+    sim: InferenceRecommenderSimulator, client: Any
+) -> None:
+    sim.add_job("to-stop", pending_seconds=0, run_seconds=3600)
+    sim.clock.advance(60)
+    assert client.list_inference_recommendations_jobs()["InferenceRecommendationsJobs"][0]["Status"] == (
+        "IN_PROGRESS"
+    )
+    sim.stop_job("to-stop")  # the clock has not moved: a cached listing would still say IN_PROGRESS
+    assert client.list_inference_recommendations_jobs()["InferenceRecommendationsJobs"][0]["Status"] == (
+        "STOPPING"
+    )
+
+
 def test_list_max_results_over_100_is_rejected(sim: InferenceRecommenderSimulator, client: Any) -> None:
     with pytest.raises(ClientError) as error:
         client.list_inference_recommendations_jobs(MaxResults=101)
