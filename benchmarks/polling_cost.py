@@ -36,7 +36,15 @@ import boto3
 import time_machine
 from botocore.config import Config
 
-from local.sandbox import FAKE_CREDENTIALS, LocalCloud, LocalFunction, Provisioned, provision, synthesize
+from local.sandbox import (
+    FAKE_CREDENTIALS,
+    LocalCloud,
+    LocalFunction,
+    Provisioned,
+    endpoint_variables,
+    provision,
+    synthesize,
+)
 from local.simulator import InferenceRecommenderSimulator, SimulatedClock
 from local.slack_receiver import SlackReceiver
 
@@ -203,16 +211,8 @@ def run_cell(
             endpoints={"sagemaker": simulator.endpoint_url, "dynamodb": cloud.endpoint_url},
             table_name="naive-poller-state",
         )
-        endpoints = {
-            "AWS_ENDPOINT_URL": cloud.endpoint_url,
-            "AWS_ENDPOINT_URL_SAGEMAKER": simulator.endpoint_url,
-        }
-        with LocalFunction(
-            stack.asset_dir(),
-            provisioned.environment,
-            endpoints=endpoints,
-            timeout_seconds=provisioned.timeout_seconds,
-        ) as function:
+        endpoints = endpoint_variables(cloud, simulator.endpoint_url)
+        with LocalFunction.of_stack(stack, provisioned, endpoints=endpoints) as function:
             for tick in range(warmup_ticks + ticks):
                 if tick:
                     clock.advance(TICK_SECONDS)

@@ -43,7 +43,15 @@ import time_machine
 from botocore.awsrequest import AWSResponse
 from moto.sns.models import sns_backends
 
-from local.sandbox import ACCOUNT_ID, REGION, LocalCloud, LocalFunction, provision, synthesize
+from local.sandbox import (
+    ACCOUNT_ID,
+    REGION,
+    LocalCloud,
+    LocalFunction,
+    endpoint_variables,
+    provision,
+    synthesize,
+)
 from local.simulator import InferenceRecommenderSimulator, SimulatedClock
 from local.slack_receiver import ReceiverFaults, SlackReceiver
 
@@ -312,21 +320,17 @@ def run_soak(
             botocore.endpoint.time = _FastSleep()  # back-off waits scaled down; attempts unchanged
             original_urlopen = urllib.request.urlopen
             urllib.request.urlopen = injector.wrap_urlopen(original_urlopen)
-            endpoints = {
-                "AWS_ENDPOINT_URL": cloud.endpoint_url,
-                "AWS_ENDPOINT_URL_SAGEMAKER": simulator.endpoint_url,
-            }
+            endpoints = endpoint_variables(cloud, simulator.endpoint_url)
             ended: dict[str, tuple[int, str]] = {}
             vanished: set[str] = set()
             history: set[str] = set()
             first_delivery: dict[tuple[str, str, str], int] = {}
             settled = 0
             try:
-                with LocalFunction(
-                    stack.asset_dir(),
-                    provisioned.environment,
+                with LocalFunction.of_stack(
+                    stack,
+                    provisioned,
                     endpoints=endpoints,
-                    timeout_seconds=provisioned.timeout_seconds,
                     log_stream=log_stream,
                     capture_stdout=False,
                 ) as function:

@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from local import slack_preview
-from local.sandbox import ROOT, LocalCloud, LocalFunction, collect_email, provision, synthesize
+from local.sandbox import (
+    ROOT,
+    LocalCloud,
+    LocalFunction,
+    collect_email,
+    endpoint_variables,
+    provision,
+    synthesize,
+)
 from local.slack_receiver import SlackReceiver
 from local.story import HISTORY, STORY, TICK_SECONDS, TICKS, build_world, expected
 
@@ -54,10 +62,7 @@ def main() -> int:
                 "[2/4] standing up what the function's environment points at (moto, simulator, Slack receiver)"
             )
             provisioned = provision(stack, cloud, slack_secret_value=json.dumps({"webhook_url": slack.url}))
-            endpoints = {
-                "AWS_ENDPOINT_URL": cloud.endpoint_url,
-                "AWS_ENDPOINT_URL_SAGEMAKER": simulator.endpoint_url,
-            }
+            endpoints = endpoint_variables(cloud, simulator.endpoint_url)
             _say(f"      history: {len(HISTORY)} jobs finished long ago (must not be announced)")
             for job in STORY:
                 _say(f"      story:   {job.name:<26} → {job.outcome:<9} {job.note}")
@@ -67,11 +72,10 @@ def main() -> int:
             arguments.output.mkdir(parents=True, exist_ok=True)
             with (
                 log_path.open("w") as log_stream,
-                LocalFunction(
-                    stack.asset_dir(),
-                    provisioned.environment,
+                LocalFunction.of_stack(
+                    stack,
+                    provisioned,
                     endpoints=endpoints,
-                    timeout_seconds=provisioned.timeout_seconds,
                     log_stream=log_stream,
                 ) as function,
             ):

@@ -205,6 +205,11 @@ def provision(stack: SynthesizedStack, cloud: LocalCloud, *, slack_secret_value:
     )
 
 
+def endpoint_variables(cloud: LocalCloud, sagemaker_url: str) -> dict[str, str]:
+    """boto3's standard variables that send every AWS client to moto, and SageMaker's to the simulator."""
+    return {"AWS_ENDPOINT_URL": cloud.endpoint_url, "AWS_ENDPOINT_URL_SAGEMAKER": sagemaker_url}
+
+
 def _resolve(value: Any, refs: Mapping[str, str], *, where: str) -> str:
     if isinstance(value, str):
         return value
@@ -332,6 +337,24 @@ class LocalFunction:
         self._saved_env: dict[str, str | None] = {}
         self._handler: Callable[[dict[str, Any], Any], Any] | None = None
         self.module: Any = None
+
+    @classmethod
+    def of_stack(
+        cls,
+        stack: SynthesizedStack,
+        provisioned: Provisioned,
+        *,
+        endpoints: Mapping[str, str],
+        **options: Any,
+    ) -> LocalFunction:
+        """The stack's function as provisioned: its asset folder, environment and timeout."""
+        return cls(
+            stack.asset_dir(),
+            provisioned.environment,
+            endpoints=endpoints,
+            timeout_seconds=provisioned.timeout_seconds,
+            **options,
+        )
 
     def __enter__(self) -> LocalFunction:
         names = set(self._environment) | {name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")}

@@ -23,6 +23,7 @@ from local.sandbox import (
     Provisioned,
     SynthesizedStack,
     collect_email,
+    endpoint_variables,
     provision,
     synthesize,
 )
@@ -75,16 +76,8 @@ def run(stack: SynthesizedStack, tmp_path: Path) -> Iterator[Run]:
     clock, simulator = build_world()
     with LocalCloud() as cloud, simulator, SlackReceiver() as slack:
         provisioned = provision(stack, cloud, slack_secret_value=json.dumps({"webhook_url": slack.url}))
-        endpoints = {
-            "AWS_ENDPOINT_URL": cloud.endpoint_url,
-            "AWS_ENDPOINT_URL_SAGEMAKER": simulator.endpoint_url,
-        }
-        with LocalFunction(
-            stack.asset_dir(),
-            provisioned.environment,
-            endpoints=endpoints,
-            timeout_seconds=provisioned.timeout_seconds,
-        ) as function:
+        endpoints = endpoint_variables(cloud, simulator.endpoint_url)
+        with LocalFunction.of_stack(stack, provisioned, endpoints=endpoints) as function:
             yield Run(cloud, provisioned, function, slack, clock, simulator)
 
 
