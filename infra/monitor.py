@@ -207,42 +207,53 @@ class JobStatusMonitor(Construct):
             self.slack_secret.grant_read(self.function)
 
     def _alarms(self) -> list[cloudwatch.Alarm]:
-        def service_metric(name: str) -> cloudwatch.Metric:
+        def service_metric(name: str, period: Duration) -> cloudwatch.Metric:
             return cloudwatch.Metric(
                 namespace=METRICS_NAMESPACE,
                 metric_name=name,
                 dimensions_map={"service": SERVICE_NAME},
                 statistic="Sum",
-                period=Duration.minutes(5),
+                period=period,
             )
 
+        # name: (metric, threshold, description); each alarms at threshold or above in one period
         definitions = {
             "FunctionErrors": (
                 self.function.metric_errors(period=Duration.minutes(5), statistic="Sum"),
+                1,
                 "A jobwatch tick failed; transitions wait for the next successful tick",
             ),
+            "TickErrors": (
+                service_metric("TickErrors", Duration.hours(1)),
+                3,
+                "jobwatch could not list or process jobs three times in an hour (throttling past "
+                "retries, a permission, the service down); see the function's ERROR log lines",
+            ),
             "NotificationsFailed": (
-                service_metric("NotificationsFailed"),
+                service_metric("NotificationsFailed", Duration.minutes(5)),
+                1,
                 "A jobwatch notification could not be delivered; it is retried each tick",
             ),
             "NotificationsAbandoned": (
-                service_metric("NotificationsAbandoned"),
+                service_metric("NotificationsAbandoned", Duration.minutes(5)),
+                1,
                 "A jobwatch notification was abandoned after its last allowed attempt",
             ),
             "DeadLetters": (
                 self.dead_letter_queue.metric_approximate_number_of_messages_visible(
                     period=Duration.minutes(5), statistic="Maximum"
                 ),
+                1,
                 "A scheduled jobwatch tick could not be delivered or failed asynchronously",
             ),
         }
         alarms = []
-        for name, (metric, description) in definitions.items():
+        for name, (metric, threshold, description) in definitions.items():
             alarm = metric.create_alarm(
                 self,
                 f"{name}Alarm",
                 alarm_description=description,
-                threshold=1,
+                threshold=threshold,
                 evaluation_periods=1,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,

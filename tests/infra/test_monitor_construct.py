@@ -213,10 +213,15 @@ def test_operations_alarms_and_dead_letter_queue(template: Template) -> None:
         "Errors",
         "NotificationsFailed",
         "NotificationsAbandoned",
+        "TickErrors",
         "ApproximateNumberOfMessagesVisible",
     } <= metric_names
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"], "every alarm notifies the operations topic"
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {"MetricName": "TickErrors", "Namespace": "jobwatch", "Period": 3600, "Threshold": 3},
+    )
     template.has_resource_properties(
         "AWS::SQS::Queue", {"SqsManagedSseEnabled": True, "MessageRetentionPeriod": 1209600}
     )
