@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -341,3 +342,70 @@ def test_a_failed_listing_loses_nothing_and_does_not_end_the_baseline(world: Wor
     assert failed.errors == 1
     assert baseline.baseline
     assert world.email.keys() == [("running", COMPLETED)]
+
+
+class SlowSource(FakeJobSource):
+    """Describes take ``seconds``; records how many ran at once."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.running = 0
+        self.most_at_once = 0
+        self._lock = threading.Lock()
+
+    def describe(self, name: str) -> JobReport | None:
+        with self._lock:
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        time.sleep(self.seconds)
+        with self._lock:
+            self.running -= 1
+        return super().describe(name)
+
+
+@pytest.fixture
+def moto_table() -> Iterator[None]:
+    with mock_aws():
+        create_state_table(boto3.client("dynamodb"), TABLE)
+        yield
+
+
+@pytest.mark.usefixtures("moto_table")
+def test_a_tick_out_of_time_defers_the_rest_and_the_next_tick_finishes_it() -> None:
+    # One worker, no reconciliation: only discovery can find "b-early" again, so a cursor moved
+    # past it would lose it.
+    world = World(DESCRIBE_CONCURRENCY="1", RECONCILE_BATCH_SIZE="0")
+    world.source = SlowSource(seconds=1.0)
+    world.job("b-early", IN_PROGRESS)
+    world.job("a-late", IN_PROGRESS)
+    world.tick()
+    world.clock.tick(1)
+    world.finish("b-early")
+    world.clock.tick(20)  # more than the listing overlap apart
+    world.finish("a-late")
+
+    world.clock.tick(5)
+    # "a-late" is handled first and takes a second; then the time is up for "b-early".
+    out_of_time = world.monitor().run_tick(deadline=time.monotonic() + 0.5)
+    assert out_of_time.deferred == 1
+    assert world.email.keys() == [("a-late", COMPLETED)]
+
+    world.clock.tick(120)
+    world.tick()
+    assert world.email.keys() == world.slack.keys() == [("a-late", COMPLETED), ("b-early", COMPLETED)]
+
+
+@pytest.mark.usefixtures("moto_table")
+def test_describes_run_in_a_bounded_pool() -> None:
+    world = World(DESCRIBE_CONCURRENCY="3")
+    world.source = SlowSource(seconds=0.05)
+    for index in range(12):
+        world.job(f"sweep-{index:02d}", IN_PROGRESS)
+    world.tick()
+    for index in range(12):
+        world.finish(f"sweep-{index:02d}")
+    world.tick()
+
+    assert len(world.email.keys()) == 12
+    assert world.source.most_at_once == 3
