@@ -62,9 +62,6 @@ CONTEXT = {"notify_emails": "soak@example.com", "slack_webhook_secret_name": "jo
 _SLACK_HEADER = re.compile(r"(COMPLETED|FAILED|STOPPED|STARTED): ([A-Za-z0-9-]+)")
 
 
-TRACE: dict[str, list] = defaultdict(list)
-
-
 class LambdaCrash(BaseException):
     """The function dying mid-invocation: a BaseException, so no ``except Exception`` catches it."""
 
@@ -164,6 +161,7 @@ class Injector:
         self.result = result
         self.lock = threading.Lock()
         self.crash_window: set[tuple[str, str, str]] = set()
+        self.writes: defaultdict[str, list[str]] = defaultdict(list)  # state writes by job
         self.enabled = True
 
     def roll(self, rate: float, kind: str) -> bool:
@@ -190,22 +188,19 @@ class Injector:
         return AWSResponse("https://soak", 400, {}, _FakeRaw(body))
 
     def crash_before_write(self, params: dict[str, Any], **_: Any) -> None:
-        job = params["Key"]["pk"]["S"]
-        TRACE[job].append(
-            (
-                "update",
-                params.get("UpdateExpression", "")[:60],
-                json.dumps(params.get("ExpressionAttributeValues", {}))[:200],
+        job = params["Key"]["pk"]["S"].removeprefix("job#")
+        with self.lock:  # kept to explain an unexpected duplicate, should one appear
+            self.writes[job].append(
+                f"{params.get('UpdateExpression', '')[:60]} {json.dumps(params.get('ExpressionAttributeValues', {}))[:200]}"
             )
-        )
         if self.roll(self.faults.crash, "crash before a DynamoDB write"):
-            TRACE[job].append(("CRASH-BEFORE",))
+            with self.lock:
+                self.writes[job].append("crashed before this write")
             self._note_window(params)
             raise LambdaCrash("before a state write")
 
     def crash_after_write(self, context: dict[str, Any], **_: Any) -> None:
         if self.roll(self.faults.crash, "crash after a DynamoDB write"):
-            TRACE["?"].append(("CRASH-AFTER",))
             raise LambdaCrash("after a state write")
 
     @staticmethod
@@ -538,8 +533,8 @@ def _tally(
         else:
             result.duplicates["unexplained"] += count - 1
             print(f"soak: DUPLICATE {key} x{count}", file=sys.stderr)
-            for entry in TRACE["job#" + key[0]]:
-                print("   ", entry, file=sys.stderr)
+            for write in injector.writes[job]:
+                print(f"    state write: {write}", file=sys.stderr)
     result.max_delay_ticks = {channel: max(values) for channel, values in delays.items() if values}
 
 
