@@ -168,7 +168,9 @@ def schedule_sweep(simulator: InferenceRecommenderSimulator, *, running: int, ti
     """Jobs that keep ``running`` in flight, ``TRANSITIONS_PER_TICK`` of them finishing each tick."""
     start = simulator.clock.now()
     lifetime_ticks = running // TRANSITIONS_PER_TICK
-    for tick in range(-lifetime_ticks, ticks + 1):
+    # Jobs that end during tick t (0-based) were created lifetime_ticks earlier; those that end in
+    # the first lifetime_ticks are the ones already running at the start.
+    for tick in range(ticks + lifetime_ticks):
         for index, outcome in enumerate(OUTCOMES):
             ends = start + timedelta(seconds=tick * TICK_SECONDS + 30 + index * 40)
             created = ends - timedelta(seconds=lifetime_ticks * TICK_SECONDS)
