@@ -41,6 +41,7 @@ from local.sandbox import (
     LocalCloud,
     LocalFunction,
     Provisioned,
+    SynthesizedStack,
     endpoint_variables,
     provision,
     synthesize,
@@ -185,7 +186,7 @@ def schedule_sweep(simulator: InferenceRecommenderSimulator, *, running: int, ti
 
 
 def run_cell(
-    stack: Any, *, history: int, running: int, ticks: int, probe: bool
+    stack: SynthesizedStack, *, history: int, running: int, ticks: int, probe: bool
 ) -> tuple[CellResult, dict[str, Any] | None]:
     """One cell of the table; with ``probe``, the cold-start probe runs against this cell too."""
     result = CellResult(history=history, running=running)
