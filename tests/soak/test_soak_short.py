@@ -19,8 +19,10 @@ def test_short_soak_loses_nothing_and_duplicates_only_in_the_documented_windows(
     assert result.transitions > 100
     assert sum(result.lost.values()) == 0
     assert result.duplicates.get("unexplained", 0) == 0
+    assert result.duplicates["crash between send and record"] <= result.crashes_in_window
     assert result.tick_errors.get("unexpected", 0) == 0
     assert not result.secret_in_logs
+    assert result.ok
     injected = {kind for kind, count in result.faults.items() if count}
     assert {
         "dynamodb throttled or 5xx",
