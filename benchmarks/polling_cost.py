@@ -66,6 +66,7 @@ class TickFigures:
     dynamodb: int = 0
     seconds: float = 0.0
     transitions: int = 0
+    reconciled: int = 0  # running jobs re-described by reconciliation (jobwatch only)
 
 
 @dataclass
@@ -222,7 +223,8 @@ def run_cell(
                     traveller.shift(TICK_SECONDS)
                 ours, theirs = TickFigures(), TickFigures()
                 with counter.measure(ours):
-                    ours.transitions = function.invoke()["transitions"]
+                    report = function.invoke()
+                ours.transitions, ours.reconciled = report["transitions"], report["reconciled"]
                 with counter.measure(theirs):
                     theirs.transitions = naive.tick()
                 if tick >= warmup_ticks:
@@ -296,40 +298,35 @@ def _progress(result: CellResult, done: int, ticks: int) -> None:
     )
 
 
-def _p50_max(values: list[float]) -> tuple[float, float]:
-    return statistics.median(values), max(values)
-
-
 def table(cells: list[CellResult]) -> str:
-    header = (
-        "history  running  poller    SageMaker req/tick     list+describe p50   DynamoDB req/tick  "
-        "tick ms p50 / max   transitions/tick"
-    )
-    lines = [header, "-" * len(header)]
+    """A Markdown table: readable here, and pasted as it is into docs/benchmarks.md."""
+    lines = [
+        "| history | running | poller | SageMaker req/tick p50 (min-max) | list pages | describes"
+        " (reconciliation) | DynamoDB req/tick p50 (max) | tick ms p50 (max) | transitions/tick |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for cell in cells:
-        rows = {}
+        p50s = {}
         for name, ticks in (("jobwatch", cell.jobwatch), ("naive", cell.naive)):
-            sagemaker = _p50_max([sum(t.sagemaker.values()) for t in ticks])
+            sagemaker = [sum(t.sagemaker.values()) for t in ticks]
             lists = statistics.median(t.sagemaker["ListInferenceRecommendationsJobs"] for t in ticks)
             describes = statistics.median(t.sagemaker["DescribeInferenceRecommendationsJob"] for t in ticks)
-            dynamodb = _p50_max([t.dynamodb for t in ticks])
-            seconds = _p50_max([t.seconds * 1000 for t in ticks])
-            transitions = statistics.median(t.transitions for t in ticks)
-            rows[name] = (sagemaker, dynamodb, seconds)
-            lines.append(
-                f"{cell.history:>7,}  {cell.running:>7}  {name:<8}  "
-                f"{sagemaker[0]:>7.0f} (max {sagemaker[1]:>5.0f})  "
-                f"{lists:>7.0f} + {describes:<7.0f}    "
-                f"{dynamodb[0]:>5.0f} (max {dynamodb[1]:>4.0f})   "
-                f"{seconds[0]:>7.0f} / {seconds[1]:>7.0f}   {transitions:>5.0f}"
+            reconciled = (
+                f" ({statistics.median(t.reconciled for t in ticks):.0f})" if name == "jobwatch" else ""
             )
-        ours, theirs = rows["jobwatch"], rows["naive"]
-        lines.append(
-            f"{'':>7}  {'':>7}  {'naive/us':<8}  "
-            f"{_ratio(theirs[0][0], ours[0][0]):>7}              {'':>19}"
-            f"{_ratio(theirs[1][0], ours[1][0]):>5}              "
-            f"{_ratio(theirs[2][0], ours[2][0]):>7}"
-        )
+            dynamodb = [t.dynamodb for t in ticks]
+            milliseconds = [t.seconds * 1000 for t in ticks]
+            p50s[name] = [statistics.median(values) for values in (sagemaker, dynamodb, milliseconds)]
+            lines.append(
+                f"| {cell.history:,} | {cell.running} | {name} "
+                f"| {statistics.median(sagemaker):.0f} ({min(sagemaker)}-{max(sagemaker)}) "
+                f"| {lists:.0f} | {describes:.0f}{reconciled} "
+                f"| {statistics.median(dynamodb):.0f} ({max(dynamodb)}) "
+                f"| {statistics.median(milliseconds):.0f} ({max(milliseconds):.0f}) "
+                f"| {statistics.median(t.transitions for t in ticks):.0f} |"
+            )
+        ratios = [_ratio(theirs, ours) for theirs, ours in zip(p50s["naive"], p50s["jobwatch"], strict=True)]
+        lines.append(f"| | | naive / jobwatch | {ratios[0]} | | | {ratios[1]} | {ratios[2]} | |")
     return "\n".join(lines)
 
 
