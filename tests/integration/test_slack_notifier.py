@@ -6,7 +6,6 @@ import json
 import socket
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 
 import pytest
 from job_monitor.adapters.slack import (
@@ -15,52 +14,14 @@ from job_monitor.adapters.slack import (
     parse_webhook_secret,
     validate_webhook_url,
 )
-from job_monitor.domain import COMPLETED, FAILED, JobReport, Recommendation
+from job_monitor.domain import COMPLETED, FAILED
 from job_monitor.messages import MessageOptions
 from job_monitor.ports import DeliveryFailed
 
 from local.slack_receiver import WEBHOOK_PATH, SlackReceiver
+from tests.support.reports import sample_report
 
-NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 TOKEN = WEBHOOK_PATH.rsplit("/", 1)[-1]
-
-
-def report(status: str = COMPLETED, name: str = "bert-sweep") -> JobReport:
-    return JobReport(
-        name=name,
-        status=status,
-        region="us-east-1",
-        job_type="Default",
-        model="bert-model",
-        created_at=NOW.replace(hour=11),
-        completed_at=NOW,
-        last_modified=NOW,
-        failure_reason="Benchmark failed: the model container did not respond to /ping"
-        if status == FAILED
-        else None,
-        recommendations=(
-            Recommendation(
-                instance_type="ml.c5.xlarge",
-                instance_count=1,
-                cost_per_hour=0.204,
-                cost_per_inference=1.1e-06,
-                max_invocations=3100,
-                model_latency_ms=38,
-                cpu_utilization=61.5,
-            ),
-            Recommendation(
-                instance_type="ml.g4dn.xlarge",
-                instance_count=1,
-                cost_per_hour=0.736,
-                cost_per_inference=2.4e-06,
-                max_invocations=5200,
-                model_latency_ms=9,
-                cpu_utilization=None,
-            ),
-        )
-        if status == COMPLETED
-        else (),
-    )
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +76,7 @@ def wait_for_attempts(receiver: SlackReceiver, count: int, seconds: float = 5.0)
 
 @pytest.mark.parametrize("status", [COMPLETED, FAILED])
 def test_delivers_text_and_blocks_as_json(receiver: SlackReceiver, status: str) -> None:
-    notifier_for(receiver.url).deliver(report(status))
+    notifier_for(receiver.url).deliver(sample_report(status))
 
     assert len(receiver.requests) == 1
     request = receiver.requests[0]
@@ -137,8 +98,8 @@ def test_notifier_channel_name() -> None:
 
 def test_one_post_per_delivery(receiver: SlackReceiver) -> None:
     notifier = notifier_for(receiver.url)
-    notifier.deliver(report(name="first"))
-    notifier.deliver(report(name="second"))
+    notifier.deliver(sample_report(name="first"))
+    notifier.deliver(sample_report(name="second"))
     assert len(receiver.requests) == 2
     assert len(receiver.attempts) == 2
     assert "first" in receiver.requests[0].json["text"]
@@ -152,7 +113,7 @@ def test_one_post_per_delivery(receiver: SlackReceiver) -> None:
 def test_server_errors_are_retryable(receiver: SlackReceiver, status: int) -> None:
     receiver.fail_next(1, status=status)
     with pytest.raises(DeliveryFailed) as error:
-        notifier_for(receiver.url).deliver(report())
+        notifier_for(receiver.url).deliver(sample_report())
     assert error.value.permanent is False
     assert error.value.retry_after is None
     assert str(status) in str(error.value)
@@ -164,8 +125,8 @@ def test_retry_after_a_server_error_succeeds(receiver: SlackReceiver) -> None:
     receiver.fail_next(1, status=503)
     notifier = notifier_for(receiver.url)
     with pytest.raises(DeliveryFailed):
-        notifier.deliver(report())
-    notifier.deliver(report())
+        notifier.deliver(sample_report())
+    notifier.deliver(sample_report())
     assert len(receiver.requests) == 1
     assert len(receiver.attempts) == 2
 
@@ -173,7 +134,7 @@ def test_retry_after_a_server_error_succeeds(receiver: SlackReceiver) -> None:
 def test_rate_limit_carries_retry_after(receiver: SlackReceiver) -> None:
     receiver.fail_next(1, status=429, retry_after=7)
     with pytest.raises(DeliveryFailed) as error:
-        notifier_for(receiver.url).deliver(report())
+        notifier_for(receiver.url).deliver(sample_report())
     assert error.value.retry_after == 7.0
     assert error.value.permanent is False
     assert "rate-limited" in str(error.value)
@@ -182,7 +143,7 @@ def test_rate_limit_carries_retry_after(receiver: SlackReceiver) -> None:
 def test_rate_limit_without_retry_after(receiver: SlackReceiver) -> None:
     receiver.fail_next(1, status=429)
     with pytest.raises(DeliveryFailed) as error:
-        notifier_for(receiver.url).deliver(report())
+        notifier_for(receiver.url).deliver(sample_report())
     assert error.value.retry_after is None
     assert error.value.permanent is False
 
@@ -194,13 +155,13 @@ def test_gone_webhook_is_permanent_and_refreshes_the_secret(receiver: SlackRecei
     receiver.fail_next(1, status=status)
 
     with pytest.raises(DeliveryFailed) as error:
-        notifier.deliver(report())
+        notifier.deliver(sample_report())
     assert error.value.permanent is True
     assert f"HTTP {status}" in str(error.value)
     assert "update the Slack secret" in str(error.value)
 
-    notifier.deliver(report())
-    notifier.deliver(report())
+    notifier.deliver(sample_report())
+    notifier.deliver(sample_report())
     assert provider.calls == [False, True, False]
     assert len(receiver.requests) == 2
 
@@ -211,12 +172,12 @@ def test_refresh_picks_up_a_fixed_secret(receiver: SlackReceiver) -> None:
     provider = UrlProvider(lambda: secret["value"])
     notifier = notifier_for(provider)
     with pytest.raises(DeliveryFailed) as error:
-        notifier.deliver(report())
+        notifier.deliver(sample_report())
     assert error.value.permanent is True
     assert "revokedToken" not in str(error.value)
 
     secret["value"] = receiver.url
-    notifier.deliver(report())
+    notifier.deliver(sample_report())
     assert provider.calls == [False, True]
     assert len(receiver.requests) == 1
 
@@ -226,10 +187,10 @@ def test_bad_request_is_permanent_without_refresh(receiver: SlackReceiver) -> No
     notifier = notifier_for(provider)
     receiver.fail_next(1, status=400)
     with pytest.raises(DeliveryFailed) as error:
-        notifier.deliver(report())
+        notifier.deliver(sample_report())
     assert error.value.permanent is True
     assert "rejected" in str(error.value)
-    notifier.deliver(report())
+    notifier.deliver(sample_report())
     assert provider.calls == [False, False]
 
 
@@ -237,7 +198,7 @@ def test_hang_beyond_timeout_is_unreachable(receiver: SlackReceiver) -> None:
     receiver.hang_next(1, seconds=1.0)
     started = time.monotonic()
     with pytest.raises(DeliveryFailed) as error:
-        notifier_for(receiver.url, timeout_seconds=0.5).deliver(report())
+        notifier_for(receiver.url, timeout_seconds=0.5).deliver(sample_report())
     assert time.monotonic() - started < 0.95
     assert "could not be reached" in str(error.value)
     assert error.value.permanent is False
@@ -253,7 +214,7 @@ def test_connection_refused_is_unreachable() -> None:
         port = probe.getsockname()[1]
     url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
     with pytest.raises(DeliveryFailed) as error:
-        notifier_for(url, timeout_seconds=0.5).deliver(report())
+        notifier_for(url, timeout_seconds=0.5).deliver(sample_report())
     assert "could not be reached" in str(error.value)
     assert error.value.permanent is False
     assert_no_secret(str(error.value), url)
@@ -279,7 +240,7 @@ def test_errors_never_contain_the_webhook_url(receiver: SlackReceiver, fault: tu
     else:
         receiver.hang_next(1, seconds=value)
     with pytest.raises(DeliveryFailed) as error:
-        notifier_for(receiver.url, timeout_seconds=0.5).deliver(report())
+        notifier_for(receiver.url, timeout_seconds=0.5).deliver(sample_report())
     assert_no_secret(str(error.value), receiver.url)
     assert_no_secret(repr(error.value), receiver.url)
     assert error.value.__cause__ is None
@@ -296,12 +257,12 @@ def test_config_error_from_provider_is_permanent_and_refreshes() -> None:
 
     notifier = SlackNotifier(webhook_url=provider, options=MessageOptions(), timeout_seconds=0.5)
     with pytest.raises(DeliveryFailed) as error:
-        notifier.deliver(report())
+        notifier.deliver(sample_report())
     assert error.value.permanent is True
     assert "webhook_url" in str(error.value)
     assert "secretToken" not in str(error.value)
     with pytest.raises(DeliveryFailed):
-        notifier.deliver(report())
+        notifier.deliver(sample_report())
     assert calls == [False, True]
 
 

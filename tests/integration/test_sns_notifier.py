@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import boto3
 import pytest
 from job_monitor.adapters.sns import SnsNotifier
-from job_monitor.domain import COMPLETED, FAILED, JobReport, Recommendation
+from job_monitor.domain import COMPLETED, FAILED
 from job_monitor.messages import MessageOptions
 from job_monitor.ports import DeliveryFailed
 from moto import mock_aws
 
-NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+from tests.support.reports import sample_report
 
 
 class Topic:
@@ -43,36 +42,11 @@ def topic() -> Iterator[Topic]:
         yield Topic()
 
 
-def report(status: str, name: str = "bert-sweep") -> JobReport:
-    return JobReport(
-        name=name,
-        status=status,
-        region="us-east-1",
-        job_type="Default",
-        created_at=NOW.replace(hour=11),
-        completed_at=NOW,
-        last_modified=NOW,
-        failure_reason="ValidationError: model artifact not found" if status == FAILED else None,
-        recommendations=(
-            Recommendation(
-                instance_type="ml.c5.xlarge",
-                instance_count=1,
-                cost_per_hour=0.204,
-                cost_per_inference=1.1e-06,
-                max_invocations=3100,
-                model_latency_ms=38,
-            ),
-        )
-        if status == COMPLETED
-        else (),
-    )
-
-
 def test_subscriber_gets_subject_attributes_and_summary(topic: Topic) -> None:
     queue = topic.queue("all")
     notifier = SnsNotifier(boto3.client("sns"), topic_arn=topic.arn, options=MessageOptions())
 
-    notifier.deliver(report(COMPLETED))
+    notifier.deliver(sample_report(COMPLETED))
 
     [envelope] = topic.received(queue)
     assert "bert-sweep" in envelope["Subject"]
@@ -87,8 +61,8 @@ def test_filter_policy_on_status_lets_subscribers_pick_failures(topic: Topic) ->
     failures_only = topic.queue("failures", filter_policy={"status": ["FAILED"]})
     notifier = SnsNotifier(boto3.client("sns"), topic_arn=topic.arn, options=MessageOptions())
 
-    notifier.deliver(report(COMPLETED, name="good"))
-    notifier.deliver(report(FAILED, name="bad"))
+    notifier.deliver(sample_report(COMPLETED, name="good"))
+    notifier.deliver(sample_report(FAILED, name="bad"))
 
     received = topic.received(failures_only)
     assert [envelope["MessageAttributes"]["job_name"]["Value"] for envelope in received] == ["bad"]
@@ -99,4 +73,4 @@ def test_publish_to_a_missing_topic_is_a_delivery_failure(topic: Topic) -> None:
         boto3.client("sns"), topic_arn=topic.arn.replace("summaries", "missing"), options=MessageOptions()
     )
     with pytest.raises(DeliveryFailed, match="SNS refused the message: NotFound"):
-        notifier.deliver(report(COMPLETED))
+        notifier.deliver(sample_report(COMPLETED))
