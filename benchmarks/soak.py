@@ -244,10 +244,9 @@ class Injector:
         def urlopen(request: Any, *args: Any, **kwargs: Any) -> Any:
             response = original(request, *args, **kwargs)
             if self.roll(self.faults.crash, "crash after Slack accepted, before the record"):
-                match = _SLACK_HEADER.search(json.loads(request.data)["text"])
-                if match:
-                    status = "IN_PROGRESS" if match.group(1) == "STARTED" else match.group(1)
-                    self._crashed_in_window((match.group(2), status, "slack"))
+                key = _slack_key(json.loads(request.data))
+                if key:
+                    self._crashed_in_window(key)
                 raise LambdaCrash("after Slack accepted")
             return response
 
