@@ -1,7 +1,8 @@
 """Fault-injection soak: the real handler, for many ticks, while everything around it misbehaves.
 
     ./jobwatch soak                       # the long run: 2,000 jobs over 500 ticks
-    ./jobwatch soak --jobs 200 --ticks 60 # a short one (CI runs this size from tests/soak)
+    ./jobwatch soak --jobs 200 --ticks 60 # a short one (tests/soak runs 150 jobs over 45 ticks in CI)
+    ./jobwatch soak --clock-skew -300     # the function's clock 5 minutes behind the service's
 
 It synthesizes the stack, runs the synthesized function against moto, the Inference Recommender
 simulator and the Slack receiver, injects faults at the configured rates, then drains (more ticks
@@ -32,7 +33,7 @@ import time
 import urllib.request
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -555,8 +556,15 @@ def main() -> int:
     parser.add_argument("--ticks", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-faults", action="store_true", help="a control run with every fault off")
+    parser.add_argument(
+        "--clock-skew",
+        type=float,
+        default=Faults.clock_skew_seconds,
+        help="seconds the function's clock runs ahead of the service's (negative: behind)",
+    )
     arguments = parser.parse_args()
     faults = Faults.none() if arguments.no_faults else Faults()
+    faults = replace(faults, clock_skew_seconds=arguments.clock_skew)
     result = run_soak(jobs=arguments.jobs, ticks=arguments.ticks, seed=arguments.seed, faults=faults)
     print(result.table())
     return 0 if result.ok else 1
