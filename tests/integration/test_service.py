@@ -92,10 +92,16 @@ class World:
 
 
 @pytest.fixture
-def world() -> Iterator[World]:
+def moto_table() -> Iterator[None]:
+    """The state table in moto, for tests that build their own World."""
     with mock_aws():
         create_state_table(boto3.client("dynamodb"), TABLE)
-        yield World()
+        yield
+
+
+@pytest.fixture
+def world(moto_table: None) -> World:
+    return World()
 
 
 def test_first_tick_records_history_and_notifies_nothing(world: World) -> None:
@@ -362,13 +368,6 @@ class SlowSource(FakeJobSource):
         with self._lock:
             self.running -= 1
         return super().describe(name)
-
-
-@pytest.fixture
-def moto_table() -> Iterator[None]:
-    with mock_aws():
-        create_state_table(boto3.client("dynamodb"), TABLE)
-        yield
 
 
 @pytest.mark.usefixtures("moto_table")
