@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import json
 import os
 import statistics
@@ -357,15 +356,12 @@ def main() -> int:
     probe_figures: dict[str, Any] | None = None
     with tempfile.TemporaryDirectory(prefix="jobwatch-bench-") as workdir:
         stack = synthesize(CONTEXT, Path(workdir) / "cdk.out")
-        with contextlib.redirect_stdout(io.StringIO()):  # the function's logs and EMF metrics
-            for history in HISTORY_SIZES:
-                for running in RUNNING_COUNTS:
-                    probe = history == HISTORY_SIZES[-1] and running == RUNNING_COUNTS[-1]
-                    cell, figures = run_cell(
-                        stack, history=history, running=running, ticks=ticks, probe=probe
-                    )
-                    cells.append(cell)
-                    probe_figures = figures or probe_figures
+        for history in HISTORY_SIZES:  # LocalFunction keeps the function's logs and metrics
+            for running in RUNNING_COUNTS:
+                probe = history == HISTORY_SIZES[-1] and running == RUNNING_COUNTS[-1]
+                cell, figures = run_cell(stack, history=history, running=running, ticks=ticks, probe=probe)
+                cells.append(cell)
+                probe_figures = figures or probe_figures
     print(
         f"polling cost per tick: {ticks} measured ticks per cell after 2 warm-up ticks, "
         f"{TRANSITIONS_PER_TICK} jobs finishing per tick, {LATENCY_SECONDS * 1000:.0f} ms per SageMaker call"
