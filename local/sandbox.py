@@ -28,6 +28,8 @@ import boto3
 from aws_lambda_powertools.logging.constants import LOGGER_ATTRIBUTE_PRECONFIGURED
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+from local.atomic_dynamodb import make_dynamodb_atomic
+
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -124,6 +126,7 @@ class LocalCloud:
         self.endpoint_url = ""
 
     def __enter__(self) -> LocalCloud:
+        make_dynamodb_atomic()  # overlapping invocations must race the way they would on DynamoDB
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log per request
         self._server.start()
         host, port = self._server.get_host_and_port()

@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from local.atomic_dynamodb import make_dynamodb_atomic
+
 _FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -22,6 +24,9 @@ _FAKE_AWS = {
 os.environ.update(_FAKE_AWS)
 for _variable in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")] + ["AWS_PROFILE"]:
     os.environ.pop(_variable, None)
+
+# Tests race overlapping invocations on moto; real DynamoDB applies a conditional write atomically.
+make_dynamodb_atomic()
 
 
 @pytest.fixture(autouse=True)
