@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 WEBHOOK_PATH = "/services/T0JOBWATCH/B0LOCAL/xoxLocalWebhookToken"
+_LONGEST_HOLD_SECONDS = 30.0  # a held answer never outlives a test that forgot to release it
 
 # What Slack answers, by status: the body text is what its webhooks really say.
 _BODIES = {
@@ -41,6 +42,7 @@ class ScriptedResponse:
     status: int = 200
     retry_after: int | None = None
     delay_seconds: float = 0.0
+    held: bool = False  # answered only once the test calls ``release_held``
 
 
 @dataclass
@@ -86,6 +88,7 @@ class SlackReceiver:
         self.faults = ReceiverFaults()
         self._script: list[ScriptedResponse] = []
         self._lock = threading.Lock()
+        self._release = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self.url = ""
 
@@ -95,9 +98,18 @@ class SlackReceiver:
                 ScriptedResponse(status=status, retry_after=retry_after) for _ in range(count)
             )
 
-    def hang_next(self, count: int = 1, *, seconds: float = 6.0) -> None:
+    def hold_next(self, count: int = 1) -> None:
+        """Post the next messages but answer only after ``release_held``, as a Slack slower than any timeout.
+
+        Waiting on an event instead of a delay makes "the client gave up first" certain, not a race
+        between two sleeps on a busy machine.
+        """
         with self._lock:
-            self._script.extend(ScriptedResponse(delay_seconds=seconds) for _ in range(count))
+            self._release.clear()
+            self._script.extend(ScriptedResponse(held=True) for _ in range(count))
+
+    def release_held(self) -> None:
+        self._release.set()
 
     def recover(self) -> None:
         with self._lock:
@@ -108,13 +120,15 @@ class SlackReceiver:
         with self._lock:
             scripted = self._script.pop(0) if self._script else self.faults.draw()
             response = scripted or ScriptedResponse()
-        if response.delay_seconds:
+        if response.held:
+            self._release.wait(timeout=_LONGEST_HOLD_SECONDS)
+        elif response.delay_seconds:
             time.sleep(response.delay_seconds)
         with self._lock:
             self.attempts.append((request, response.status))
             if response.status == 200:  # a slow answer was still posted, as Slack does
                 self.requests.append(request)
-                if response.delay_seconds:
+                if response.delay_seconds or response.held:
                     self.slow_posts.append(request)
         return response
 
@@ -154,6 +168,7 @@ class SlackReceiver:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.release_held()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

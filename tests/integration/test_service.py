@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
 
 import boto3
 import pytest
+from job_monitor import service
 from job_monitor.adapters.dynamodb_state import DynamoStateStore
 from job_monitor.domain import COMPLETED, FAILED, IN_PROGRESS, PENDING, STOPPED, JobReport, Recommendation
 from job_monitor.ports import DeliveryFailed
@@ -350,32 +352,59 @@ def test_a_failed_listing_loses_nothing_and_does_not_end_the_baseline(world: Wor
     assert world.email.keys() == [("running", COMPLETED)]
 
 
-class SlowSource(FakeJobSource):
-    """Describes take ``seconds``; records how many ran at once."""
+class SteppedMonotonic:
+    """The service's ``time`` as the deadline sees it: it moves only when a describe says so."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+class SlowSource(FakeJobSource):
+    """Each describe takes ``seconds`` of the stepped clock, not of the machine's."""
+
+    def __init__(self, clock: SteppedMonotonic, seconds: float) -> None:
         super().__init__()
-        self.seconds = seconds
+        self._clock = clock
+        self._seconds = seconds
+
+    def describe(self, name: str) -> JobReport | None:
+        self._clock.now += self._seconds
+        return super().describe(name)
+
+
+class GatedSource(FakeJobSource):
+    """Each describe waits until ``width`` describes run at once, so the pool's bound is what is measured."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self._gate = threading.Barrier(width, timeout=30)
+        self._lock = threading.Lock()
         self.running = 0
         self.most_at_once = 0
-        self._lock = threading.Lock()
 
     def describe(self, name: str) -> JobReport | None:
         with self._lock:
             self.running += 1
             self.most_at_once = max(self.most_at_once, self.running)
-        time.sleep(self.seconds)
+        self._gate.wait()
         with self._lock:
             self.running -= 1
         return super().describe(name)
 
 
 @pytest.mark.usefixtures("moto_table")
-def test_a_tick_out_of_time_defers_the_rest_and_the_next_tick_finishes_it() -> None:
+def test_a_tick_out_of_time_defers_the_rest_and_the_next_tick_finishes_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # One worker, no reconciliation: only discovery can find "b-early" again, so a cursor moved
     # past it would lose it.
+    monotonic = SteppedMonotonic()
+    monkeypatch.setattr(service, "time", monotonic)
     world = World(DESCRIBE_CONCURRENCY="1", RECONCILE_BATCH_SIZE="0")
-    world.source = SlowSource(seconds=1.0)
+    world.source = SlowSource(monotonic, seconds=1.0)
     world.job("b-early", IN_PROGRESS)
     world.job("a-late", IN_PROGRESS)
     world.tick()
@@ -386,7 +415,7 @@ def test_a_tick_out_of_time_defers_the_rest_and_the_next_tick_finishes_it() -> N
 
     world.clock.tick(5)
     # "a-late" is handled first and takes a second; then the time is up for "b-early".
-    out_of_time = world.monitor().run_tick(deadline=time.monotonic() + 0.5)
+    out_of_time = world.monitor().run_tick(deadline=monotonic.now + 0.5)
     assert out_of_time.deferred == 1
     assert world.email.keys() == [("a-late", COMPLETED)]
 
@@ -395,10 +424,23 @@ def test_a_tick_out_of_time_defers_the_rest_and_the_next_tick_finishes_it() -> N
     assert world.email.keys() == world.slack.keys() == [("a-late", COMPLETED), ("b-early", COMPLETED)]
 
 
+class RecordingPool(ThreadPoolExecutor):
+    """The service's pool, remembering the bound each tick asked for."""
+
+    bounds: ClassVar[list[int | None]] = []
+
+    def __init__(self, max_workers: int | None = None, **kwargs: Any) -> None:
+        RecordingPool.bounds.append(max_workers)
+        super().__init__(max_workers=max_workers, **kwargs)
+
+
 @pytest.mark.usefixtures("moto_table")
-def test_describes_run_in_a_bounded_pool() -> None:
+def test_describes_run_in_a_bounded_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The gate proves three describes do run at once; the recorded bound, that no more can.
+    RecordingPool.bounds = []
+    monkeypatch.setattr(service, "ThreadPoolExecutor", RecordingPool)
     world = World(DESCRIBE_CONCURRENCY="3")
-    world.source = SlowSource(seconds=0.05)
+    world.source = GatedSource(width=3)
     for index in range(12):
         world.job(f"sweep-{index:02d}", IN_PROGRESS)
     world.tick()
@@ -408,3 +450,4 @@ def test_describes_run_in_a_bounded_pool() -> None:
 
     assert len(world.email.keys()) == 12
     assert world.source.most_at_once == 3
+    assert RecordingPool.bounds == [3, 3]
