@@ -16,7 +16,7 @@ from infra.stack import JobwatchStack
 
 
 def build(app: cdk.App) -> JobwatchStack:
-    props = props_from_context(app.node.try_get_context)
+    props = props_from_context(app.node.get_all_context())
     stack = JobwatchStack(app, app.node.try_get_context("stack_name") or "Jobwatch", props=props)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stack

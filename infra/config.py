@@ -6,10 +6,13 @@ names the key to fix (``cdk deploy -c notify_emails=...``).
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
+
+from infra.schedule import schedule_problem
 
 NOTIFIABLE_STATUSES = ("COMPLETED", "FAILED", "STOPPED", "IN_PROGRESS")
 OBJECTIVES = ("cost", "latency", "throughput")
@@ -18,8 +21,19 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}$")
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 _JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}$")
-_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
-_CRON = re.compile(r"^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$")
+# ListInferenceRecommendationsJobs' NameContains: pattern [a-zA-Z0-9\-]+, at most 63 (botocore's model)
+_NAME_CONTAINS = re.compile(r"^[a-zA-Z0-9-]{1,63}$")
+# Lambda's LayerVersionArn, the published form (botocore's model), for powertools_layer_arn
+_LAYER_VERSION_ARN = re.compile(
+    r"^arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+$"
+)
+# A KMS key ARN (not an alias: IAM policies grant on keys); key ids are UUIDs or mrk-<hex>
+_KMS_KEY_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:key/[a-zA-Z0-9-]+$")
+CREATE_KEY = "create"
+NO_ALARM_EMAIL = "none"
+# A context key in jobwatch's own style; CDK's keys (@aws-cdk/..., aws:cdk:..., lookups) never look like this
+_OWN_STYLE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_HYPHENATED_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")  # notify-emails: checked only if close to a key
 
 
 class ConfigError(ValueError):
@@ -43,8 +57,11 @@ class MonitorProps:
     notify_started: bool = False
     max_delivery_attempts: int = 24
     log_level: str = "INFO"
-    alarm_emails: tuple[str, ...] | None = None  # None: the notify_emails addresses
+    alarm_emails: tuple[str, ...] | None = None  # None: the notify_emails addresses; (): no one, on purpose
     reserved_concurrency: int | None = None
+    powertools_layer_arn: str | None = None  # None: the public SSM parameter for POWERTOOLS_VERSION
+    slack_secret_kms_key_arn: str | None = None  # the customer-managed key the Slack secret is encrypted with
+    kms_key: str | None = None  # None: AWS-managed encryption at rest; "create" or a key ARN: that key
 
     def __post_init__(self) -> None:
         for address in (*self.notify_emails, *(self.alarm_emails or ())):
@@ -63,7 +80,15 @@ class MonitorProps:
                 "no channel configured: set notify_emails (comma-separated addresses), "
                 "slack_webhook_secret_name (a Secrets Manager secret holding the webhook URL), or both"
             )
-        _check_schedule(self.schedule)
+        self._check_alarm_recipients()
+        problem = schedule_problem(self.schedule)
+        if problem:
+            raise ConfigError(f"schedule: {self.schedule!r} {problem}")
+        if self.name_contains is not None and not _NAME_CONTAINS.match(self.name_contains):
+            raise ConfigError(
+                "name_contains: the list API accepts only letters, digits and hyphens, at most 63 "
+                f"(Inference Recommender job names cannot contain anything else), got {self.name_contains!r}"
+            )
         for status in self.email_statuses:
             if status not in NOTIFIABLE_STATUSES:
                 raise ConfigError(
@@ -84,30 +109,49 @@ class MonitorProps:
             _check_range("reserved_concurrency", self.reserved_concurrency, 1, 10)
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(f"log_level: must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
+        self._check_keys()
+
+    def _check_alarm_recipients(self) -> None:
+        """Alarms that email no one must be a decision, not a fallback to an empty notify_emails."""
+        if self.alarm_emails is None and not self.notify_emails:
+            raise ConfigError(
+                "alarm_emails: the operations alarms would email no one (notify_emails is empty, so "
+                "there is no default): set alarm_emails=oncall@example.com, or alarm_emails=none if "
+                "you watch the alarms another way"
+            )
+
+    def _check_keys(self) -> None:
+        if self.powertools_layer_arn is not None and not _LAYER_VERSION_ARN.match(self.powertools_layer_arn):
+            raise ConfigError(
+                "powertools_layer_arn: must be a Lambda layer version ARN, "
+                "arn:<partition>:lambda:<region>:<account>:layer:<name>:<version>, "
+                f"got {self.powertools_layer_arn!r}"
+            )
+        if self.slack_secret_kms_key_arn is not None:
+            if not self.slack_webhook_secret_name:
+                raise ConfigError(
+                    "slack_secret_kms_key_arn: set slack_webhook_secret_name too, it is that secret's key"
+                )
+            _check_key_arn("slack_secret_kms_key_arn", self.slack_secret_kms_key_arn)
+        if self.kms_key is not None and self.kms_key != CREATE_KEY:
+            _check_key_arn("kms_key", self.kms_key, alternative=f"or {CREATE_KEY!r}")
 
     @property
     def alarm_addresses(self) -> tuple[str, ...]:
         return self.notify_emails if self.alarm_emails is None else self.alarm_emails
 
 
+def _check_key_arn(key: str, value: str, *, alternative: str = "") -> None:
+    if not _KMS_KEY_ARN.match(value):
+        raise ConfigError(
+            f"{key}: must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> "
+            f"(not an alias){' ' + alternative if alternative else ''}, got {value!r}"
+        )
+
+
 def _check_range(key: str, value: int, low: int, high: int) -> None:
     if not low <= value <= high:
         raise ConfigError(f"{key}: must be between {low} and {high}, got {value}")
-
-
-def _check_schedule(schedule: str) -> None:
-    rate = _RATE.match(schedule)
-    if rate:
-        amount, unit = int(rate.group(1)), rate.group(2)
-        if amount < 1 or (amount == 1) != (not unit.endswith("s")):
-            raise ConfigError(
-                f"schedule: {schedule!r} is not a valid rate (e.g. rate(1 minute), rate(5 minutes))"
-            )
-        return
-    if not _CRON.match(schedule):
-        raise ConfigError(
-            f"schedule: {schedule!r} is neither rate(N minutes|hours|days), cron(six fields) nor a number of minutes"
-        )
 
 
 def normalise_schedule(value: str) -> str:
@@ -150,6 +194,30 @@ def _number(key: str, value: Any) -> int:
         raise ConfigError(f"{key}: must be a whole number, got {value!r}") from None
 
 
+def _alarm_emails(key: str, value: Any) -> tuple[str, ...]:
+    """Addresses, or ``none``: the explicit choice of alarms that email no one."""
+    if isinstance(value, str) and value.strip().lower() == NO_ALARM_EMAIL:
+        return ()
+    addresses = _list(key, value)
+    if not addresses:
+        raise ConfigError(
+            f"{key}: is empty; give addresses, or {NO_ALARM_EMAIL} for alarms that email no one"
+        )
+    return addresses
+
+
+def _optional_text(key: str, value: Any) -> str:
+    text = _text(key, value)
+    if not text:
+        raise ConfigError(f"{key}: is empty; give a value, or leave the key out")
+    return text
+
+
+def _kms_key(key: str, value: Any) -> str:
+    text = _optional_text(key, value)
+    return CREATE_KEY if text.lower() == CREATE_KEY else text
+
+
 def _secret_name(key: str, value: Any) -> str:
     text = _text(key, value)
     if not text:
@@ -162,7 +230,7 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "slack_webhook_secret_name": _secret_name,
     "schedule": lambda key, value: normalise_schedule(_text(key, value)),
     "email_statuses": lambda key, value: tuple(item.upper() for item in _list(key, value)),
-    "name_contains": lambda key, value: _text(key, value) or None,
+    "name_contains": _optional_text,
     "job_names": _list,
     "discover_jobs": _flag,
     "objective": lambda key, value: _text(key, value).lower(),
@@ -171,18 +239,39 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "notify_started": _flag,
     "max_delivery_attempts": _number,
     "log_level": lambda key, value: _text(key, value).upper(),
-    "alarm_emails": _list,
+    "alarm_emails": _alarm_emails,
     "reserved_concurrency": _number,
+    "powertools_layer_arn": _optional_text,
+    "slack_secret_kms_key_arn": _optional_text,
+    "kms_key": _kms_key,
 }
 CONTEXT_KEYS = tuple(field.name for field in fields(MonitorProps))
 assert set(_PARSERS) == set(CONTEXT_KEYS), "every MonitorProps field is a context key"
+APP_CONTEXT_KEYS = ("stack_name",)  # read by app.py, not by the construct
 
 
-def props_from_context(get: Callable[[str], Any]) -> MonitorProps:
-    """Build MonitorProps from ``app.node.try_get_context``; unset keys keep their defaults."""
+def props_from_context(context: Mapping[str, Any]) -> MonitorProps:
+    """Build MonitorProps from the app's whole context; unset keys keep their defaults.
+
+    A key in jobwatch's style that jobwatch does not know is a typo (``notify_email``): it is
+    refused with the nearest known key, instead of being ignored and leaving a setting at its default.
+    """
+    _refuse_unknown_keys(context)
     values = {}
     for key in CONTEXT_KEYS:
-        raw = get(key)
+        raw = context.get(key)
         if raw is not None:
             values[key] = _PARSERS[key](key, raw)
     return MonitorProps(**values)
+
+
+def _refuse_unknown_keys(context: Mapping[str, Any]) -> None:
+    known = (*CONTEXT_KEYS, *APP_CONTEXT_KEYS)
+    for key in context:
+        if key in known:
+            continue
+        nearest = difflib.get_close_matches(key.replace("-", "_"), known, n=1, cutoff=0.75)
+        if not (_OWN_STYLE_KEY.match(key) or (nearest and _HYPHENATED_KEY.match(key))):
+            continue  # CDK's own keys: feature flags, aws:cdk:..., context lookups
+        hint = f"; did you mean {nearest[0]}?" if nearest else ""
+        raise ConfigError(f"{key}: is not a jobwatch context key{hint} (the README lists them all)")

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy, Stack
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -14,14 +12,16 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as scheduler_targets
-from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from infra.config import MonitorProps
+from infra.alarms import METRICS_NAMESPACE, SERVICE_NAME, create_alarms
+from infra.checkov import acknowledge_checkov_findings
+from infra.config import CREATE_KEY, MonitorProps
+from infra.dashboard import create_dashboard
 from infra.nag import acknowledge_monitor_findings
 
 LAMBDA_CODE = Path(__file__).resolve().parent.parent / "lambdas"
@@ -29,12 +29,20 @@ HANDLER = "job_monitor.handler.handler"
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 POWERTOOLS_VERSION = "3.37.0"
 # Powertools publishes its layer ARN per runtime, architecture and version as a public SSM
-# parameter in every commercial region; resolving it at deploy time keeps the stack region-agnostic
-# and the version pinned to the one the tests run with.
+# parameter in the regions it publishes the layer to; resolving it at deploy time keeps the stack
+# region-agnostic and the version pinned to the one the tests run with. Where that parameter does
+# not exist (a region or partition Powertools does not publish to), powertools_layer_arn overrides it.
 POWERTOOLS_LAYER_PARAMETER = f"/aws/service/powertools/python/arm64/python3.14/{POWERTOOLS_VERSION}"
-METRICS_NAMESPACE = "jobwatch"
-SERVICE_NAME = "jobwatch"
 TIMEOUT = Duration.minutes(2)
+# The DynamoDB calls lambdas/job_monitor/adapters/dynamodb_state.py makes; queries go to the GSIs only.
+TABLE_ITEM_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchGetItem",
+)
+TABLE_INDEX_ACTIONS = ("dynamodb:Query",)
 
 
 class JobStatusMonitor(Construct):
@@ -43,6 +51,9 @@ class JobStatusMonitor(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, props: MonitorProps) -> None:
         super().__init__(scope, construct_id)
         self.props = props
+        self.key = self._key()
+        # with kms_key, the one customer-managed key encrypts everything at rest; without, AWS managed keys
+        at_rest_key = self.key if props.kms_key else None
 
         self.table = dynamodb.Table(
             self,
@@ -52,7 +63,10 @@ class JobStatusMonitor(Construct):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
-            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED
+            if at_rest_key
+            else dynamodb.TableEncryption.AWS_MANAGED,
+            encryption_key=at_rest_key,
             time_to_live_attribute="expires_at",
             removal_policy=RemovalPolicy.RETAIN,
         )
@@ -67,21 +81,6 @@ class JobStatusMonitor(Construct):
                 projection_type=dynamodb.ProjectionType.ALL,
             )
 
-        self.key = kms.Key(
-            self,
-            "TopicKey",
-            description="Encrypts jobwatch's SNS topics",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        # CloudWatch publishes alarm notifications to the encrypted operations topic.
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],
-            )
-        )
         self.topic = sns.Topic(
             self, "Summaries", display_name="jobwatch", master_key=self.key, enforce_ssl=True
         )
@@ -96,11 +95,23 @@ class JobStatusMonitor(Construct):
         self.dead_letter_queue = sqs.Queue(
             self,
             "DeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            encryption=sqs.QueueEncryption.KMS if at_rest_key else sqs.QueueEncryption.SQS_MANAGED,
+            encryption_master_key=at_rest_key,
             enforce_ssl=True,
             retention_period=Duration.days(14),
         )
 
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=logs.RetentionDays.ONE_MONTH,
+            encryption_key=at_rest_key,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        # A role of our own: logs go to the stack's log group only, not the managed policy's logs on "*".
+        self.function_role = iam.Role(
+            self, "FunctionRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com")
+        )
         self.function = lambda_.Function(
             self,
             "Function",
@@ -113,22 +124,23 @@ class JobStatusMonitor(Construct):
                 lambda_.LayerVersion.from_layer_version_arn(
                     self,
                     "Powertools",
-                    ssm.StringParameter.value_for_string_parameter(self, POWERTOOLS_LAYER_PARAMETER),
+                    props.powertools_layer_arn
+                    or ssm.StringParameter.value_for_string_parameter(self, POWERTOOLS_LAYER_PARAMETER),
                 )
             ],
             timeout=TIMEOUT,
             memory_size=512,
+            role=self.function_role,
             environment=self._environment(),
-            tracing=lambda_.Tracing.ACTIVE,
-            log_group=logs.LogGroup(
-                self, "Logs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
-            ),
+            environment_encryption=at_rest_key,
+            tracing=lambda_.Tracing.ACTIVE,  # CDK grants the X-Ray writes, which exist only on "*"
+            log_group=self.log_group,
             dead_letter_queue=self.dead_letter_queue,
             retry_attempts=0,  # a failed tick is not retried: the next scheduled tick redoes its work
             max_event_age=Duration.minutes(10),
             reserved_concurrent_executions=props.reserved_concurrency,
         )
-        self._grant()
+        self._grant(at_rest_key)
 
         self.schedule_role = iam.Role(
             self, "ScheduleRole", assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com")
@@ -146,14 +158,113 @@ class JobStatusMonitor(Construct):
                 role=self.schedule_role,
             ),
         )
+        if at_rest_key:  # the scheduler writes failed events to the encrypted dead-letter queue
+            at_rest_key.grant(self.schedule_role, "kms:Decrypt", "kms:GenerateDataKey*")
 
         self.alarm_topic = sns.Topic(
             self, "Alarms", display_name="jobwatch alarms", master_key=self.key, enforce_ssl=True
         )
+        self.alarm_topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsOfThisAccount",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.alarm_topic.topic_arn],
+                conditions=self._from_this_accounts_alarms(),
+            )
+        )
         for address in props.alarm_addresses:
             self.alarm_topic.add_subscription(subscriptions.EmailSubscription(address))
-        self.alarms = self._alarms()
-        acknowledge_monitor_findings(self)
+        self.alarms = create_alarms(
+            self, function=self.function, dead_letter_queue=self.dead_letter_queue, topic=self.alarm_topic
+        )
+        self.dashboard = create_dashboard(
+            self,
+            function=self.function,
+            dead_letter_queue=self.dead_letter_queue,
+            channels=("email", "slack") if props.slack_webhook_secret_name else ("email",),
+            alarms=self.alarms,
+        )
+        acknowledge_monitor_findings(
+            function=self.function,
+            function_role=self.function_role,
+            table=self.table,
+            schedule_role=self.schedule_role,
+        )
+        acknowledge_checkov_findings(
+            function=self.function,
+            table=self.table,
+            dead_letter_queue=self.dead_letter_queue,
+            log_group=self.log_group,
+            customer_managed_key=at_rest_key is not None,
+            reserved_concurrency=props.reserved_concurrency is not None,
+        )
+
+    def _from_this_accounts_alarms(self) -> dict[str, dict[str, str]]:
+        """Confused-deputy guard for grants to CloudWatch: only this account's alarms in this region."""
+        stack = Stack.of(self)
+        alarms = stack.format_arn(
+            service="cloudwatch",
+            resource="alarm",
+            resource_name="*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        return {"StringEquals": {"aws:SourceAccount": stack.account}, "ArnLike": {"aws:SourceArn": alarms}}
+
+    def _key(self) -> kms.IKey:
+        """The key of both topics; with kms_key, also of the table, queue, log group and environment.
+
+        An existing key (kms_key=<ARN>) keeps its own policy: docs/deploy.md lists what it must allow.
+        """
+        if self.props.kms_key and self.props.kms_key != CREATE_KEY:
+            return kms.Key.from_key_arn(self, "Key", self.props.kms_key)
+        key = kms.Key(
+            self,
+            "TopicKey",  # the id predates kms_key; kept so that existing deployments keep their key
+            description="Encrypts jobwatch's data at rest"
+            if self.props.kms_key
+            else "Encrypts jobwatch's SNS topics",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        # CloudWatch publishes alarm notifications to the encrypted operations topic.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsOfThisAccount",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions=self._from_this_accounts_alarms(),
+            )
+        )
+        if self.props.kms_key == CREATE_KEY:
+            stack = Stack.of(self)
+            key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="AllowCloudWatchLogsOfThisAccount",
+                    # CloudWatch Logs' regional principal; URLSuffix makes it amazonaws.com.cn in aws-cn
+                    principals=[iam.ServicePrincipal(f"logs.{stack.region}.{stack.url_suffix}")],
+                    actions=[
+                        "kms:Encrypt*",
+                        "kms:Decrypt*",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:Describe*",
+                    ],
+                    resources=["*"],
+                    conditions={
+                        "ArnLike": {
+                            "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
+                                service="logs",
+                                resource="log-group",
+                                resource_name="*",
+                                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                            )
+                        }
+                    },
+                )
+            )
+        return key
 
     def _environment(self) -> dict[str, str]:
         props = self.props
@@ -178,8 +289,10 @@ class JobStatusMonitor(Construct):
             environment["JOB_NAMES"] = ",".join(props.job_names)
         return environment
 
-    def _grant(self) -> None:
+    def _grant(self, at_rest_key: kms.IKey | None) -> None:
+        """What the function's code calls, on this stack's resources, and nothing else."""
         stack = Stack.of(self)
+        self.log_group.grant_write(self.function_role)
         self.function.add_to_role_policy(
             iam.PolicyStatement(
                 sid="ListInferenceRecommendationsJobs",
@@ -198,66 +311,48 @@ class JobStatusMonitor(Construct):
                 ],
             )
         )
-        self.table.grant_read_write_data(self.function)
+        self.function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="StateTableItems", actions=list(TABLE_ITEM_ACTIONS), resources=[self.table.table_arn]
+            )
+        )
+        self.function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="StateTableIndexQueries",
+                actions=list(TABLE_INDEX_ACTIONS),
+                resources=[f"{self.table.table_arn}/index/*"],
+            )
+        )
         self.topic.grant_publish(self.function)  # also for subscribers added outside the stack (Chatbot)
-        if self.props.slack_webhook_secret_name:
-            self.slack_secret = secretsmanager.Secret.from_secret_name_v2(
-                self, "SlackWebhook", self.props.slack_webhook_secret_name
+        if at_rest_key:  # the table, and the dead-letter queue Lambda writes failed invocations to
+            at_rest_key.grant_encrypt_decrypt(self.function)
+        secret_name = self.props.slack_webhook_secret_name
+        if secret_name:
+            self.function.add_to_role_policy(
+                iam.PolicyStatement(
+                    sid="ReadSlackWebhookSecret",
+                    actions=["secretsmanager:GetSecretValue"],  # the only call the function makes on it
+                    resources=[
+                        stack.format_arn(
+                            service="secretsmanager",
+                            resource="secret",
+                            resource_name=f"{secret_name}-??????",  # Secrets Manager's random suffix
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    ],
+                )
             )
-            self.slack_secret.grant_read(self.function)
-
-    def _alarms(self) -> list[cloudwatch.Alarm]:
-        def service_metric(name: str, period: Duration) -> cloudwatch.Metric:
-            return cloudwatch.Metric(
-                namespace=METRICS_NAMESPACE,
-                metric_name=name,
-                dimensions_map={"service": SERVICE_NAME},
-                statistic="Sum",
-                period=period,
+        if self.props.slack_secret_kms_key_arn:
+            self.function.add_to_role_policy(
+                iam.PolicyStatement(
+                    sid="DecryptSlackWebhookSecret",
+                    actions=["kms:Decrypt"],
+                    resources=[self.props.slack_secret_kms_key_arn],
+                    # only when Secrets Manager decrypts the secret for the function
+                    conditions={
+                        "StringEquals": {
+                            "kms:ViaService": f"secretsmanager.{stack.region}.{stack.url_suffix}"
+                        }
+                    },
+                )
             )
-
-        # name: (metric, threshold, description); each alarms at threshold or above in one period
-        definitions = {
-            "FunctionErrors": (
-                self.function.metric_errors(period=Duration.minutes(5), statistic="Sum"),
-                1,
-                "A jobwatch tick failed; transitions wait for the next successful tick",
-            ),
-            "TickErrors": (
-                service_metric("TickErrors", Duration.hours(1)),
-                3,
-                "jobwatch could not list or process jobs three times in an hour (throttling past "
-                "retries, a permission, the service down); see the function's ERROR log lines",
-            ),
-            "NotificationsFailed": (
-                service_metric("NotificationsFailed", Duration.minutes(5)),
-                1,
-                "A jobwatch notification could not be delivered; it is retried each tick",
-            ),
-            "NotificationsAbandoned": (
-                service_metric("NotificationsAbandoned", Duration.minutes(5)),
-                1,
-                "A jobwatch notification was abandoned after its last allowed attempt",
-            ),
-            "DeadLetters": (
-                self.dead_letter_queue.metric_approximate_number_of_messages_visible(
-                    period=Duration.minutes(5), statistic="Maximum"
-                ),
-                1,
-                "A scheduled jobwatch tick could not be delivered or failed asynchronously",
-            ),
-        }
-        alarms = []
-        for name, (metric, threshold, description) in definitions.items():
-            alarm = metric.create_alarm(
-                self,
-                f"{name}Alarm",
-                alarm_description=description,
-                threshold=threshold,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            )
-            alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.alarm_topic))
-            alarms.append(alarm)
-        return alarms

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack, Tags
+from aws_cdk import CfnMapping, CfnOutput, Stack, Tags
 from constructs import Construct
 
 from infra.config import MonitorProps
 from infra.monitor import JobStatusMonitor
+
+# The AWS console's host in each partition this app targets (cdk.json's target-partitions, and GovCloud).
+CONSOLE_HOSTS = {
+    "aws": "console.aws.amazon.com",
+    "aws-cn": "console.amazonaws.cn",
+    "aws-us-gov": "console.amazonaws-us-gov.com",
+}
 
 
 class JobwatchStack(Stack):
@@ -27,6 +34,20 @@ class JobwatchStack(Stack):
                 "Ticks that failed or never ran",
             ),
             "AlarmTopicArn": (self.monitor.alarm_topic.topic_arn, "SNS topic the alarms notify"),
+            "DashboardName": (self.monitor.dashboard.dashboard_name, "CloudWatch dashboard of the monitor"),
+            "DashboardUrl": (self._dashboard_url(), "The dashboard in the AWS console"),
         }
         for name, (value, description) in outputs.items():
             CfnOutput(self, name, value=value, description=description)
+
+    def _dashboard_url(self) -> str:
+        """The console's host differs per partition; the stack is environment-agnostic, so it is looked up."""
+        hosts = CfnMapping(
+            self,
+            "ConsoleHosts",
+            mapping={partition: {"host": host} for partition, host in CONSOLE_HOSTS.items()},
+        )
+        return (
+            f"https://{hosts.find_in_map(self.partition, 'host')}/cloudwatch/home?region={self.region}"
+            f"#dashboards/dashboard/{self.monitor.dashboard.dashboard_name}"
+        )

@@ -1,0 +1,71 @@
+"""The CloudWatch dashboard an operator opens first: is jobwatch ticking, finding, and delivering?"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.alarms import service_metric
+
+PERIOD = Duration.minutes(5)
+WIDTH = 8  # three graphs to a row of 24
+NOTIFICATION_METRICS = ("NotificationsSent", "NotificationsFailed", "NotificationsAbandoned")
+
+
+def create_dashboard(
+    scope: Construct,
+    *,
+    function: lambda_.IFunction,
+    dead_letter_queue: sqs.IQueue,
+    channels: Sequence[str],
+    alarms: Sequence[cloudwatch.IAlarm],
+) -> cloudwatch.Dashboard:
+    """Ticks and transitions, then one graph per channel, then the alarms' states."""
+    dashboard = cloudwatch.Dashboard(scope, "Dashboard", default_interval=Duration.days(1))
+    dashboard.add_widgets(
+        cloudwatch.GraphWidget(
+            title="Transitions detected",
+            left=[service_metric("TransitionsDetected", PERIOD)],
+            width=WIDTH,
+        ),
+        cloudwatch.GraphWidget(
+            title="Tick errors and deferred work",
+            left=[service_metric("TickErrors", PERIOD), service_metric("TickDeferred", PERIOD)],
+            width=WIDTH,
+        ),
+        cloudwatch.GraphWidget(
+            title="Tick duration (ms)",
+            left=[
+                function.metric_duration(period=PERIOD, statistic="Average", label="average"),
+                function.metric_duration(period=PERIOD, statistic="Maximum", label="maximum"),
+            ],
+            right=[function.metric_errors(period=PERIOD, statistic="Sum", label="function errors")],
+            width=WIDTH,
+        ),
+    )
+    dashboard.add_widgets(
+        *(
+            cloudwatch.GraphWidget(
+                title=f"Notifications: {channel}",
+                left=[service_metric(name, PERIOD, channel=channel) for name in NOTIFICATION_METRICS],
+                width=WIDTH,
+            )
+            for channel in channels
+        ),
+        cloudwatch.GraphWidget(
+            title="Dead-letter queue (ticks that failed or never ran)",
+            left=[
+                dead_letter_queue.metric_approximate_number_of_messages_visible(
+                    period=PERIOD, statistic="Maximum", label="messages"
+                )
+            ],
+            width=WIDTH,
+        ),
+    )
+    dashboard.add_widgets(cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(alarms), width=24))
+    return dashboard
