@@ -83,7 +83,7 @@ class MonitorProps:
         self._check_alarm_recipients()
         problem = schedule_problem(self.schedule)
         if problem:
-            raise ConfigError(f"schedule: {self.schedule!r} {problem}")
+            raise ConfigError(f"schedule: {self.schedule!r}: {problem}")
         if self.name_contains is not None and not _NAME_CONTAINS.match(self.name_contains):
             raise ConfigError(
                 "name_contains: the list API accepts only letters, digits and hyphens, at most 63 "

@@ -46,7 +46,7 @@ def schedule_problem(expression: str) -> str | None:
     cron = _CRON.fullmatch(expression)
     if cron:
         return _cron_problem(cron.group(1))
-    return "is neither rate(value unit), cron(six fields) nor a number of minutes"
+    return "it is neither rate(value unit), cron(six fields) nor a number of minutes"
 
 
 def _rate_problem(expression: str) -> str | None:
