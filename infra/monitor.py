@@ -348,11 +348,8 @@ class JobStatusMonitor(Construct):
                     sid="DecryptSlackWebhookSecret",
                     actions=["kms:Decrypt"],
                     resources=[self.props.slack_secret_kms_key_arn],
-                    # only when Secrets Manager decrypts the secret for the function
-                    conditions={
-                        "StringEquals": {
-                            "kms:ViaService": f"secretsmanager.{stack.region}.{stack.url_suffix}"
-                        }
-                    },
+                    # only when Secrets Manager in this region decrypts the secret for the function; the
+                    # endpoint's suffix is left open because it differs between partitions
+                    conditions={"StringLike": {"kms:ViaService": f"secretsmanager.{stack.region}.*"}},
                 )
             )

@@ -338,13 +338,8 @@ def test_slack_secret_kms_key_gets_exactly_decrypt_through_secrets_manager() -> 
             "Action": "kms:Decrypt",
             "Resource": KEY_ARN,
             "Condition": {
-                "StringEquals": {
-                    "kms:ViaService": {
-                        "Fn::Join": [
-                            "",
-                            ["secretsmanager.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}],
-                        ]
-                    }
+                "StringLike": {
+                    "kms:ViaService": {"Fn::Join": ["", ["secretsmanager.", {"Ref": "AWS::Region"}, ".*"]]}
                 }
             },
         }
