@@ -213,13 +213,16 @@ def test_outputs_keep_their_names_and_the_dashboard_url_follows_the_partition(
     assert url[:2] == ["https://", {"Fn::FindInMap": ["ConsoleHosts", {"Ref": "AWS::Partition"}, "host"]}]
 
 
-def test_cdk_nag_accepts_every_option_together() -> None:
+@pytest.mark.parametrize(
+    "kms_key", ["create", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
+)
+def test_cdk_nag_accepts_every_option_together(kms_key: str) -> None:
     """kms_key, a Slack key, a layer ARN and reserved concurrency add no unacknowledged finding."""
     app = cdk.App(
         context=cli_context(
             {
                 **CONTEXT,
-                "kms_key": "create",
+                "kms_key": kms_key,
                 "slack_secret_kms_key_arn": "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
                 "powertools_layer_arn": "arn:aws:lambda:eu-west-1:111122223333:layer:Powertools:3",
                 "reserved_concurrency": "1",
