@@ -22,18 +22,18 @@ _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}$")
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 _JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}$")
 # ListInferenceRecommendationsJobs' NameContains: pattern [a-zA-Z0-9\-]+, at most 63 (botocore's model)
-_NAME_CONTAINS = re.compile(r"^[a-zA-Z0-9-]{1,63}$")
+_NAME_CONTAINS = re.compile(r"[a-zA-Z0-9-]{1,63}")
 # Lambda's LayerVersionArn, the published form (botocore's model), for powertools_layer_arn
 _LAYER_VERSION_ARN = re.compile(
-    r"^arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+$"
+    r"arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+"
 )
 # A KMS key ARN (not an alias: IAM policies grant on keys); key ids are UUIDs or mrk-<hex>
-_KMS_KEY_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:key/[a-zA-Z0-9-]+$")
+_KMS_KEY_ARN = re.compile(r"arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:key/[a-zA-Z0-9-]+")
 CREATE_KEY = "create"
 NO_ALARM_EMAIL = "none"
 # A context key in jobwatch's own style; CDK's keys (@aws-cdk/..., aws:cdk:..., lookups) never look like this
-_OWN_STYLE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_HYPHENATED_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")  # notify-emails: checked only if close to a key
+_OWN_STYLE_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_HYPHENATED_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")  # notify-emails: checked only if close to a key
 
 
 class ConfigError(ValueError):
@@ -84,7 +84,7 @@ class MonitorProps:
         problem = schedule_problem(self.schedule)
         if problem:
             raise ConfigError(f"schedule: {self.schedule!r}: {problem}")
-        if self.name_contains is not None and not _NAME_CONTAINS.match(self.name_contains):
+        if self.name_contains is not None and not _NAME_CONTAINS.fullmatch(self.name_contains):
             raise ConfigError(
                 "name_contains: the list API accepts only letters, digits and hyphens, at most 63 "
                 f"(Inference Recommender job names cannot contain anything else), got {self.name_contains!r}"
@@ -121,7 +121,9 @@ class MonitorProps:
             )
 
     def _check_keys(self) -> None:
-        if self.powertools_layer_arn is not None and not _LAYER_VERSION_ARN.match(self.powertools_layer_arn):
+        if self.powertools_layer_arn is not None and not _LAYER_VERSION_ARN.fullmatch(
+            self.powertools_layer_arn
+        ):
             raise ConfigError(
                 "powertools_layer_arn: must be a Lambda layer version ARN, "
                 "arn:<partition>:lambda:<region>:<account>:layer:<name>:<version>, "
@@ -142,7 +144,7 @@ class MonitorProps:
 
 
 def _check_key_arn(key: str, value: str, *, alternative: str = "") -> None:
-    if not _KMS_KEY_ARN.match(value):
+    if not _KMS_KEY_ARN.fullmatch(value):
         raise ConfigError(
             f"{key}: must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> "
             f"(not an alias){' ' + alternative if alternative else ''}, got {value!r}"
@@ -271,7 +273,7 @@ def _refuse_unknown_keys(context: Mapping[str, Any]) -> None:
         if key in known:
             continue
         nearest = difflib.get_close_matches(key.replace("-", "_"), known, n=1, cutoff=0.75)
-        if not (_OWN_STYLE_KEY.match(key) or (nearest and _HYPHENATED_KEY.match(key))):
+        if not (_OWN_STYLE_KEY.fullmatch(key) or (nearest and _HYPHENATED_KEY.fullmatch(key))):
             continue  # CDK's own keys: feature flags, aws:cdk:..., context lookups
         hint = f"; did you mean {nearest[0]}?" if nearest else ""
         raise ConfigError(f"{key}: is not a jobwatch context key{hint} (the README lists them all)")

@@ -90,7 +90,8 @@ def _name_contains_model() -> tuple[re.Pattern[str], int]:
 
 
 @pytest.mark.parametrize(
-    "value", ["sweep", "bert-prod", "A1-b2", "x" * 63, "x" * 64, "my_sweep", "sweep!", "two words", "é"]
+    "value",
+    ["sweep", "bert-prod", "A1-b2", "x" * 63, "x" * 64, "my_sweep", "sweep!", "two words", "é", "sweep\n"],
 )
 def test_name_contains_is_checked_as_the_list_api_checks_it(value: str) -> None:
     """botocore's model of the API judges: same pattern and length limit."""
