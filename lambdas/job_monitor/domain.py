@@ -27,6 +27,8 @@ TERMINAL_STATUSES = frozenset({COMPLETED, FAILED, STOPPED})
 GONE_STATUSES = frozenset({DELETING, DELETED})
 # Statuses whose summary needs the full describe response (recommendations, endpoint results).
 DETAILED_STATUSES = frozenset({COMPLETED, FAILED})
+# How far along its life a status is; a real job only ever moves forward (terminal is last).
+_LIFECYCLE_STEP = {PENDING: 0, IN_PROGRESS: 1, STOPPING: 2}
 
 
 def is_terminal(status: str) -> bool:
@@ -337,6 +339,13 @@ def decide(
         return Decision(action=action, summary=summary, previous=known, reason=f"job is {status}")
     if known is not None and known.status == status:
         return Decision(action=Action.UNCHANGED, summary=summary, previous=known)
+    if known is not None and _moves_back(known.status, status):
+        return Decision(
+            action=Action.UNCHANGED,
+            summary=summary,
+            previous=known,
+            reason=f"stale read: {known.status} before",
+        )
     if baseline:
         return Decision(action=Action.TRACK, summary=summary, previous=known, reason="baseline")
     if is_terminal(status):
@@ -345,6 +354,21 @@ def decide(
     if status == IN_PROGRESS and notify_started and was_waiting:
         return Decision(action=Action.NOTIFY, summary=summary, previous=known, reason="started")
     return Decision(action=Action.TRACK, summary=summary, previous=known, reason="still running")
+
+
+def _moves_back(known: str, observed: str) -> bool:
+    """A status a job cannot reach from ``known``: a stale read, never news.
+
+    A finished job never leaves its terminal status (a describe would still say it), and a
+    running job never waits again; believing such a listing would announce the finish twice.
+    """
+    if is_terminal(known):
+        return True
+    return (
+        observed in _LIFECYCLE_STEP
+        and known in _LIFECYCLE_STEP
+        and _LIFECYCLE_STEP[observed] < _LIFECYCLE_STEP[known]
+    )
 
 
 def with_status(report: JobReport, summary: JobSummary) -> JobReport:
@@ -376,6 +400,7 @@ class TickReport:
     reconciled: int = 0
     errors: int = 0
     deferred: int = 0
+    implausible_timestamps: int = 0
     baseline: bool = False
     channels: dict[str, ChannelOutcome] = field(default_factory=dict)
 

@@ -55,6 +55,13 @@ def known(status: str, name: str = "job") -> KnownJob:
         ("DELETING", IN_PROGRESS, False, False, Action.DROP),
         (DELETED, None, False, False, Action.UNCHANGED),  # never seen: nothing to forget
         ("SOME_NEW_STATUS", IN_PROGRESS, False, False, Action.TRACK),  # unknown enum values are tolerated
+        # A finished job never runs again, and a running one never waits again: a stale read.
+        (IN_PROGRESS, COMPLETED, False, False, Action.UNCHANGED),
+        (PENDING, FAILED, False, True, Action.UNCHANGED),
+        (COMPLETED, STOPPED, False, False, Action.UNCHANGED),
+        ("SOME_NEW_STATUS", COMPLETED, False, False, Action.UNCHANGED),
+        (PENDING, IN_PROGRESS, False, True, Action.UNCHANGED),
+        (DELETED, STOPPED, False, False, Action.DROP),
     ],
 )
 def test_decide(status: str, previous: str | None, baseline: bool, started: bool, expected: Action) -> None:
