@@ -109,6 +109,9 @@ def _publish_metrics(report: TickReport) -> None:
     metrics.add_metric(name="TransitionsDetected", unit=MetricUnit.Count, value=report.transitions)
     metrics.add_metric(name="TickErrors", unit=MetricUnit.Count, value=report.errors)
     metrics.add_metric(name="TickDeferred", unit=MetricUnit.Count, value=report.deferred)
+    metrics.add_metric(
+        name="ImplausibleTimestamps", unit=MetricUnit.Count, value=report.implausible_timestamps
+    )
     totals = {"NotificationsSent": 0, "NotificationsFailed": 0, "NotificationsAbandoned": 0}
     for channel, outcome in report.channels.items():
         figures = {

@@ -81,7 +81,7 @@ class Monitor:
             report.baseline = cursor is None
             handled: set[str] = set()
             try:
-                observations = self._discover(cursor, report)
+                observations = self._discover(cursor, report, now)
             except Exception:
                 # Throttled past botocore's retries, or the service is down: nothing is lost, the
                 # cursor stays where it is and the next tick lists the same window again.
@@ -94,18 +94,20 @@ class Monitor:
                 seen = {obs.summary.name for obs in observations or ()}
                 self._reconcile(pool, seen, report, now, deadline)
         if observations is not None:
-            self._advance_cursor(cursor, observations, handled)
+            self._advance_cursor(cursor, observations, handled, now)
         return report
 
     # --- discovery ----------------------------------------------------------------------------
 
-    def _discover(self, cursor: Cursor | None, report: TickReport) -> list[_Observation]:
+    def _discover(self, cursor: Cursor | None, report: TickReport, now: datetime) -> list[_Observation]:
         settings = self._settings
+        skew = timedelta(seconds=settings.list_overlap_seconds)
         observations: dict[str, _Observation] = {}
         if settings.discover_jobs:
             since = None
             if cursor is not None and cursor.modified_after is not None:
-                since = cursor.modified_after - timedelta(seconds=settings.list_overlap_seconds)
+                # A cursor a bad timestamp once put in the future still reads as no later than now.
+                since = min(cursor.modified_after, now) - skew
             for summary in self._source.list_jobs(modified_after=since, name_contains=settings.name_contains):
                 observations[summary.name] = _Observation(summary=summary)
         report.listed = len(observations)
@@ -115,14 +117,37 @@ class Monitor:
             for name in explicit:
                 if name in known and is_terminal(known[name].status):
                     continue
-                described = self._source.describe(name)
-                if described is None:
-                    self._log.warning("tracked job does not exist", extra={"job_name": name})
-                    continue
-                observations[name] = _Observation(summary=described.summary(), report=described)
+                described = self._describe_explicit(name, report)
+                if described is not None:
+                    observations[name] = _Observation(summary=described.summary(), report=described)
+        for obs in observations.values():
+            if obs.summary.last_modified > now + skew:
+                self._log.warning(
+                    "implausible LastModifiedTime, later than now plus the allowed clock skew; "
+                    "the discovery cursor will not follow it",
+                    extra={
+                        "job_name": obs.summary.name,
+                        "last_modified": obs.summary.last_modified.isoformat(),
+                    },
+                )
+                self._count(report, "implausible_timestamps")
         if cursor is None:
-            return _baseline_window(list(observations.values()), settings.list_overlap_seconds)
+            return _baseline_window(list(observations.values()), settings.list_overlap_seconds, now)
         return list(observations.values())
+
+    def _describe_explicit(self, name: str, report: TickReport) -> JobReport | None:
+        """One ``JOB_NAMES`` job; its failure is its own, never the other jobs' (retried next tick)."""
+        try:
+            described = self._source.describe(name)
+        except Exception:
+            self._log.exception(
+                "could not describe a tracked job; it will be retried next tick", extra={"job_name": name}
+            )
+            self._count(report, "errors")
+            return None
+        if described is None:
+            self._log.warning("tracked job does not exist", extra={"job_name": name})
+        return described
 
     # --- deciding and acting on observations --------------------------------------------------
 
@@ -347,9 +372,13 @@ class Monitor:
     # --- cursor -------------------------------------------------------------------------------
 
     def _advance_cursor(
-        self, cursor: Cursor | None, observations: Iterable[_Observation], handled: set[str]
+        self, cursor: Cursor | None, observations: Iterable[_Observation], handled: set[str], now: datetime
     ) -> None:
-        """Move discovery past every job handled, but never past one left for a later tick."""
+        """Move discovery past every job handled, but never past one left for a later tick, nor past now.
+
+        A timestamp in the future (a service clock gone wrong) would otherwise carry the cursor
+        there and hide every job that changes before that moment.
+        """
         done = [obs.summary.last_modified for obs in observations if obs.summary.name in handled]
         left = [obs.summary.last_modified for obs in observations if obs.summary.name not in handled]
         previous = cursor.modified_after if cursor else None
@@ -360,6 +389,8 @@ class Monitor:
                 if candidate is None
                 else min(candidate, min(left) - _CURSOR_EPSILON)
             )
+        if candidate is not None:
+            candidate = min(candidate, now)
         if cursor is None or (candidate is not None and (previous is None or candidate > previous)):
             self._store.save_cursor(Cursor(modified_after=candidate))
 
@@ -372,17 +403,20 @@ def _past(deadline: float | None) -> bool:
     return deadline is not None and time.monotonic() >= deadline
 
 
-def _baseline_window(observations: list[_Observation], overlap_seconds: int) -> list[_Observation]:
+def _baseline_window(
+    observations: list[_Observation], overlap_seconds: int, now: datetime
+) -> list[_Observation]:
     """On the first tick, keep what later overlapping listings will show again; skip older history.
 
     Running jobs are all kept (they will change); finished ones only if a later tick's listing,
-    which reaches back ``overlap_seconds`` before the cursor, could still return them. Recording
-    those silently is what stops them from looking new.
+    which reaches back ``overlap_seconds`` before the cursor (never later than now), could still
+    return them. Recording those silently is what stops them from looking new.
     """
     finished = [obs.summary.last_modified for obs in observations if is_terminal(obs.summary.status)]
     if not finished:
         return observations
-    horizon = max(obs.summary.last_modified for obs in observations) - timedelta(seconds=overlap_seconds * 2)
+    newest = min(max(obs.summary.last_modified for obs in observations), now)
+    horizon = newest - timedelta(seconds=overlap_seconds * 2)
     return [
         obs
         for obs in observations

@@ -14,7 +14,7 @@ import pytest
 from job_monitor import service
 from job_monitor.adapters.dynamodb_state import DynamoStateStore
 from job_monitor.domain import COMPLETED, FAILED, IN_PROGRESS, PENDING, STOPPED, JobReport, Recommendation
-from job_monitor.ports import DeliveryFailed
+from job_monitor.ports import Cursor, DeliveryFailed
 from job_monitor.service import Monitor
 from job_monitor.settings import Settings
 from moto import mock_aws
@@ -451,3 +451,66 @@ def test_describes_run_in_a_bounded_pool(monkeypatch: pytest.MonkeyPatch) -> Non
     assert len(world.email.keys()) == 12
     assert world.source.most_at_once == 3
     assert RecordingPool.bounds == [3, 3]
+
+
+def test_a_future_timestamp_never_blinds_discovery(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    world.tick()
+    world.job("from-the-future", COMPLETED, minutes_ago=-365 * 24 * 60)
+    world.job("running", IN_PROGRESS)
+
+    seen = world.tick()
+    world.finish("running")
+    world.tick()
+
+    assert sorted(world.email.keys()) == [("from-the-future", COMPLETED), ("running", COMPLETED)]
+    assert seen.implausible_timestamps == 1
+    assert "implausible LastModifiedTime" in caplog.text
+    assert world.store.load_cursor().modified_after <= world.clock.now
+
+
+def test_a_cursor_already_in_the_future_is_read_as_now(world: World) -> None:
+    world.tick()
+    world.store.save_cursor(Cursor(modified_after=world.clock.now + timedelta(days=365)))
+    world.job("running", IN_PROGRESS)
+    world.tick()
+    world.finish("running")
+
+    world.tick()
+
+    assert world.email.keys() == [("running", COMPLETED)]
+
+
+def test_timestamps_within_the_allowed_skew_are_not_implausible(world: World) -> None:
+    world.tick()
+    world.job("slightly-ahead", COMPLETED, minutes_ago=-10)  # the overlap allows 15 minutes
+
+    assert world.tick().implausible_timestamps == 0
+
+
+def test_a_stale_listing_never_moves_a_finished_job_back(world: World) -> None:
+    world.job("sweep", IN_PROGRESS)
+    world.tick()
+    world.finish("sweep")
+    world.tick()
+    # One stale read inside the overlap window says the job is running again; then the truth.
+    world.source.move("sweep", IN_PROGRESS, world.clock.now - timedelta(minutes=1))
+    world.tick()
+    world.source.move("sweep", COMPLETED, world.clock.now)
+    world.tick()
+
+    assert world.email.keys() == world.slack.keys() == [("sweep", COMPLETED)]
+
+
+@pytest.mark.usefixtures("moto_table")
+def test_one_failing_explicit_job_does_not_stop_discovery_of_the_others() -> None:
+    world = World(NAME_CONTAINS="sweep", JOB_NAMES="pinned")
+    world.job("pinned", IN_PROGRESS)
+    world.job("sweep-1", IN_PROGRESS)
+    world.tick()
+    world.finish("sweep-1")
+    world.source.fail_describe.add("pinned")
+
+    report = world.tick()
+
+    assert world.email.keys() == [("sweep-1", COMPLETED)]
+    assert report.errors == 1
