@@ -12,6 +12,7 @@ from typing import Any
 
 WEBHOOK_PATH = "/services/T0JOBWATCH/B0LOCAL/xoxLocalWebhookToken"
 _LONGEST_HOLD_SECONDS = 30.0  # a held answer never outlives a test that forgot to release it
+REDIRECT_PATH = "/elsewhere"
 
 # What Slack answers, by status: the body text is what its webhooks really say.
 _BODIES = {
@@ -43,6 +44,7 @@ class ScriptedResponse:
     retry_after: int | None = None
     delay_seconds: float = 0.0
     held: bool = False  # answered only once the test calls ``release_held``
+    location: str | None = None  # a redirect's target
 
 
 @dataclass
@@ -53,8 +55,10 @@ class ReceiverFaults:
     rate_limit_rate: float = 0.0
     gone_rate: float = 0.0
     timeout_rate: float = 0.0
+    redirect_rate: float = 0.0
     timeout_seconds: float = 6.0
     retry_after: int = 1
+    redirect_to: str = "http://127.0.0.1:9/elsewhere"
     seed: int = 0
     _random: random.Random = field(init=False)
 
@@ -68,6 +72,7 @@ class ReceiverFaults:
             (self.rate_limit_rate, ScriptedResponse(status=429, retry_after=self.retry_after)),
             (self.gone_rate, ScriptedResponse(status=404)),
             (self.timeout_rate, ScriptedResponse(delay_seconds=self.timeout_seconds)),
+            (self.redirect_rate, ScriptedResponse(status=302, location=self.redirect_to)),
         ):
             if roll < rate:
                 return response
@@ -79,12 +84,15 @@ class SlackReceiver:
     """Accepts webhook posts on loopback; ``requests`` holds the ones it posted to the channel.
 
     ``attempts`` holds every request, answered or not, so tests can tell a retry from a duplicate.
+    A scripted redirect points at ``redirect_url`` (``/elsewhere`` on this server), where a GET
+    is answered 200 and recorded in ``followed``: what a client that follows redirects would do.
     """
 
     def __init__(self) -> None:
         self.requests: list[ReceivedRequest] = []
         self.attempts: list[tuple[ReceivedRequest, int]] = []
         self.slow_posts: list[ReceivedRequest] = []  # posted, but answered after a delay
+        self.followed: list[ReceivedRequest] = []  # requests that followed a redirect
         self.faults = ReceiverFaults()
         self._script: list[ScriptedResponse] = []
         self._lock = threading.Lock()
@@ -97,6 +105,16 @@ class SlackReceiver:
             self._script.extend(
                 ScriptedResponse(status=status, retry_after=retry_after) for _ in range(count)
             )
+
+    def redirect_next(self, count: int = 1, *, status: int = 302, location: str | None = None) -> None:
+        with self._lock:
+            self._script.extend(
+                ScriptedResponse(status=status, location=location or self.redirect_url) for _ in range(count)
+            )
+
+    @property
+    def redirect_url(self) -> str:
+        return self.url.replace(WEBHOOK_PATH, REDIRECT_PATH)
 
     def hold_next(self, count: int = 1) -> None:
         """Post the next messages but answer only after ``release_held``, as a Slack slower than any timeout.
@@ -146,16 +164,29 @@ class SlackReceiver:
                 else:
                     response = receiver._respond(request)
                 data = _BODIES.get(response.status, "error").encode()
+                if response.location is not None:  # as some servers do: the request's own path echoed
+                    data = f"Redirecting {self.path} to {response.location}".encode()
                 try:
                     self.send_response(response.status)
                     self.send_header("Content-Type", "text/plain")
                     self.send_header("Content-Length", str(len(data)))
                     if response.retry_after is not None:
                         self.send_header("Retry-After", str(response.retry_after))
+                    if response.location is not None:
+                        self.send_header("Location", response.location)
                     self.end_headers()
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     return  # the client gave up waiting (a timeout fault)
+
+            def do_GET(self) -> None:
+                request = ReceivedRequest(self.path, dict(self.headers.items()), b"")
+                with receiver._lock:
+                    receiver.followed.append(request)
+                self.send_response(200 if self.path == REDIRECT_PATH else 404)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
 
             def log_message(self, format: str, *args: Any) -> None:
                 return

@@ -16,7 +16,7 @@ from job_monitor.adapters.slack import (
 )
 from job_monitor.domain import COMPLETED, FAILED
 from job_monitor.messages import MessageOptions
-from job_monitor.ports import DeliveryFailed
+from job_monitor.ports import MAX_RETRY_AFTER_SECONDS, DeliveryFailed
 
 from local.slack_receiver import WEBHOOK_PATH, SlackReceiver
 from tests.support.reports import sample_report
@@ -37,6 +37,7 @@ def receiver(shared_receiver: SlackReceiver) -> SlackReceiver:
     shared_receiver.requests.clear()
     shared_receiver.attempts.clear()
     shared_receiver.slow_posts.clear()
+    shared_receiver.followed.clear()
     return shared_receiver
 
 
@@ -248,6 +249,61 @@ def test_errors_never_contain_the_webhook_url(receiver: SlackReceiver, fault: tu
     wait_for_attempts(receiver, 1)
 
 
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_a_failed_attempt_and_is_never_followed(receiver: SlackReceiver, status: int) -> None:
+    provider = UrlProvider(receiver.url)
+    receiver.redirect_next(1, status=status)
+
+    with pytest.raises(DeliveryFailed) as error:
+        notifier_for(provider).deliver(sample_report())
+
+    assert receiver.followed == []
+    assert receiver.requests == []
+    assert error.value.permanent is True
+    assert f"redirect (HTTP {status})" in str(error.value)
+    assert receiver.redirect_url not in str(error.value)
+    assert_no_secret(str(error.value), receiver.url)
+    notifier_for(provider).deliver(sample_report())
+    assert provider.calls == [False, False]
+
+
+def test_a_huge_retry_after_is_clamped(receiver: SlackReceiver) -> None:
+    receiver.fail_next(1, status=429, retry_after=10**12)
+    with pytest.raises(DeliveryFailed) as error:
+        notifier_for(receiver.url).deliver(sample_report())
+    assert error.value.retry_after == MAX_RETRY_AFTER_SECONDS
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (1e12, MAX_RETRY_AFTER_SECONDS),
+        (float("inf"), MAX_RETRY_AFTER_SECONDS),
+        (float("nan"), None),
+        (-5, 0.0),
+    ],
+)
+def test_delivery_failed_bounds_any_retry_hint(given: float, expected: float | None) -> None:
+    assert DeliveryFailed("x", retry_after=given).retry_after == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/services/T0/B0/secret Token",
+        "http://127.0.0.1:9/services/T0/B0/secretToken\nX-Injected: 1",
+        "http://127.0.0.1:notaport/services/T0/B0/secretToken",
+        "http://127.0.0.1:9/services/T0/B0/secretTokén",
+    ],
+)
+def test_an_unusable_url_that_slipped_through_fails_without_its_text(url: str) -> None:
+    with pytest.raises(DeliveryFailed) as error:
+        notifier_for(url, timeout_seconds=0.5).deliver(sample_report())
+    assert "secret" not in str(error.value)
+    assert error.value.__cause__ is None
+    assert error.value.__suppress_context__ is True
+
+
 def test_config_error_from_provider_is_permanent_and_refreshes() -> None:
     calls: list[bool] = []
 
@@ -299,6 +355,20 @@ def test_parse_webhook_secret_accepts(secret: str, expected: str) -> None:
         ("http://localhost.example.com/secretToken123", "must use https://"),
         ("hooks.slack.com/services/T0AAAA/B0BBBB/secretToken123", "has no host"),
         ("", "has no host"),
+        # A wrapped paste, a stray space or control character: each would reach the HTTP layer,
+        # whose error text quotes the URL.
+        ("https://hooks.slack.com/services/T0AAAA/B0BBBB/\nsecretToken123", "on one line"),
+        ("https://hooks.slack.com/services/T0AAAA/B0BBBB/ secretToken123", "on one line"),
+        ("https://hooks.slack.com/services/T0AAAA/B0BBBB/secretToken123\tx", "on one line"),
+        ("https://hooks.slack.com/services/T0AAAA/B0BBBB/secret\x00Token123", "on one line"),
+        ("https://hooks.slack.com/services/T0AAAA/B0BBBB/secretToken123\u00e9", "on one line"),
+        ("https://user:secretToken123@hooks.slack.com/services/T0AAAA/B0BBBB/x", "user name or password"),
+        ("https://secretToken123@hooks.slack.com/services/T0AAAA/B0BBBB/x", "user name or password"),
+        ("https://hooks.slack.com:secretToken123/services/x", "does not parse"),
+        ("https://[secretToken123/services/x", "does not parse"),
+        ("https://hooks_slack.com/services/T0AAAA/B0BBBB/secretToken123", "not a valid host name"),
+        ("https://-secretToken123.com/services/x", "not a valid host name"),
+        ("https://hooks..slack.com/services/secretToken123", "not a valid host name"),
     ],
 )
 def test_parse_webhook_secret_rejects_clearly(secret: str, message: str) -> None:
@@ -308,8 +378,11 @@ def test_parse_webhook_secret_rejects_clearly(secret: str, message: str) -> None
     assert "secretToken123" not in str(error.value)
 
 
-def test_scheme_error_names_the_scheme() -> None:
+def test_scheme_error_names_a_well_known_scheme_only() -> None:
     with pytest.raises(WebhookConfigError) as error:
         validate_webhook_url("ftp://example.com/x")
     assert "got ftp://" in str(error.value)
     assert isinstance(error.value, ValueError)
+    with pytest.raises(WebhookConfigError) as error:
+        validate_webhook_url("secrettoken123://example.com/x")
+    assert "secrettoken123" not in str(error.value)

@@ -1,13 +1,16 @@
 """The Slack channel: an incoming webhook whose URL lives in Secrets Manager.
 
 The URL is a credential (anyone holding it can post to the channel), so it is never logged,
-never put in an error message, and only ever read from the secret at run time.
+never put in an error message, and only ever read from the secret at run time. Error text from
+the HTTP layer can quote the URL, so no exception text from a request ever leaves this module:
+only its type, the status code and Slack's own short error code do.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -19,6 +22,21 @@ from job_monitor.ports import DeliveryFailed
 
 # Slack answers these when the webhook itself is revoked, its channel archived or deleted.
 _GONE = {403: "action_prohibited", 404: "no_service or channel_not_found", 410: "channel_is_archived"}
+# Slack's error bodies are short codes such as ``invalid_payload``; any other body is not quoted.
+_SLACK_ERROR_CODE = re.compile(r"[a-z0-9_]{1,64}")
+_HOST_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+# Schemes safe to name in an error; anything else may be part of a mangled secret.
+_KNOWN_SCHEMES = frozenset({"http", "ftp", "ftps", "ws", "wss", "file", "mailto"})
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is answered as an error: the message is never re-sent (as a GET) elsewhere."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 class WebhookConfigError(ValueError):
@@ -41,17 +59,47 @@ def parse_webhook_secret(secret_value: str) -> str:
 
 
 def validate_webhook_url(url: str) -> str:
-    """Only https, except http on a loopback host (local runs and tests)."""
-    parts = urlsplit(url)
-    if not parts.hostname:
+    """A URL the HTTP layer will send as it is: one line of printable ASCII, no user name or
+    password, a valid host, and https (http only on a loopback host, for local runs and tests).
+
+    Refusing here, once per secret read, keeps the HTTP layer from ever raising an error that
+    quotes the URL. No message names any part of the URL.
+    """
+    if not url.isascii() or any(character.isspace() or not character.isprintable() for character in url):
+        raise WebhookConfigError(
+            "the Slack webhook URL contains a space, a line break or a character a URL cannot hold "
+            "(a wrapped paste?): store it on one line, exactly as Slack shows it"
+        )
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        raise WebhookConfigError("the Slack webhook URL does not parse (check its host and port)") from None
+    if "@" in parts.netloc:
+        raise WebhookConfigError("the Slack webhook URL must not contain a user name or password")
+    if not host:
         raise WebhookConfigError("the Slack webhook URL has no host")
+    if not _is_valid_host(host):
+        raise WebhookConfigError("the Slack webhook URL's host is not a valid host name")
     if parts.scheme == "https":
         return url
-    if parts.scheme == "http" and _is_loopback(parts.hostname):
+    if parts.scheme == "http" and _is_loopback(host):
         return url
+    named = f"{parts.scheme}://" if parts.scheme in _KNOWN_SCHEMES else "another scheme"
     raise WebhookConfigError(
-        f"the Slack webhook URL must use https:// (http:// is allowed only on loopback), got {parts.scheme}://"
+        f"the Slack webhook URL must use https:// (http:// is allowed only on loopback), got {named}"
     )
+
+
+def _is_valid_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    labels = host.removesuffix(".").split(".")
+    return len(host) <= 253 and all(_HOST_LABEL.fullmatch(label) for label in labels)
 
 
 def _is_loopback(host: str) -> bool:
@@ -91,16 +139,24 @@ class SlackNotifier:
             url, data=body, headers={"Content-Type": "application/json; charset=utf-8"}, method="POST"
         )
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as response:
+            with _OPENER.open(request, timeout=self._timeout) as response:
                 response.read()
         except urllib.error.HTTPError as error:
             raise self._failure(error) from None
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
             reason = getattr(error, "reason", error)
             raise DeliveryFailed(f"Slack could not be reached: {type(reason).__name__}") from None
+        except Exception as error:  # e.g. InvalidURL, whose text quotes the URL: only its type leaves
+            raise DeliveryFailed(f"the Slack request could not be made: {type(error).__name__}") from None
         self._refresh = False
 
     def _failure(self, error: urllib.error.HTTPError) -> DeliveryFailed:
+        if 300 <= error.code < 400:
+            return DeliveryFailed(
+                f"the Slack webhook answered with a redirect (HTTP {error.code}), which jobwatch never "
+                "follows; check the webhook URL in the Slack secret",
+                permanent=True,
+            )
         detail = _short_body(error)
         if error.code == 429:
             return DeliveryFailed(
@@ -119,15 +175,20 @@ class SlackNotifier:
 
 
 def _short_body(error: urllib.error.HTTPError) -> str:
+    """Slack's error code; any other body (a proxy's page may quote the URL) is not repeated."""
     try:
-        return error.read(200).decode("utf-8", "replace").strip() or "no body"
+        body = error.read(200).decode("utf-8", "replace").strip()
     except OSError:
         return "no body"
+    if not body:
+        return "no body"
+    return body if _SLACK_ERROR_CODE.fullmatch(body) else "an unexpected body"
 
 
 def _retry_after(error: urllib.error.HTTPError) -> float | None:
+    """Seconds to wait; DeliveryFailed bounds the value, however large the header says."""
     value = error.headers.get("Retry-After") if error.headers else None
     try:
-        return max(0.0, float(value)) if value is not None else None
+        return float(value) if value is not None else None
     except ValueError:
         return None
