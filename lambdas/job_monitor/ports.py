@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -86,13 +87,27 @@ class StateStore(Protocol):
     def mark_reconciled(self, name: str, *, now: datetime) -> None: ...
 
 
+# The longest wait a channel's hint may impose before the next attempt; hints come from the
+# network (Slack's Retry-After) and are bounded here so that no hint can break date arithmetic.
+MAX_RETRY_AFTER_SECONDS = 3600.0
+
+
 class DeliveryFailed(Exception):
-    """A channel refused or failed a message; ``retry_after`` is the channel's own hint in seconds."""
+    """A channel refused or failed a message; ``retry_after`` is the channel's own hint in seconds.
+
+    The hint is kept within 0..MAX_RETRY_AFTER_SECONDS (NaN is no hint at all).
+    """
 
     def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
         super().__init__(message)
-        self.retry_after = retry_after
+        self.retry_after = _bounded(retry_after)
         self.permanent = permanent
+
+
+def _bounded(seconds: float | None) -> float | None:
+    if seconds is None or math.isnan(seconds):
+        return None
+    return min(max(0.0, float(seconds)), MAX_RETRY_AFTER_SECONDS)
 
 
 class Notifier(Protocol):

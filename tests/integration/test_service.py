@@ -14,7 +14,7 @@ import pytest
 from job_monitor import service
 from job_monitor.adapters.dynamodb_state import DynamoStateStore
 from job_monitor.domain import COMPLETED, FAILED, IN_PROGRESS, PENDING, STOPPED, JobReport, Recommendation
-from job_monitor.ports import Cursor, DeliveryFailed
+from job_monitor.ports import MAX_RETRY_AFTER_SECONDS, Cursor, DeliveryFailed
 from job_monitor.service import Monitor
 from job_monitor.settings import Settings
 from moto import mock_aws
@@ -514,3 +514,17 @@ def test_one_failing_explicit_job_does_not_stop_discovery_of_the_others() -> Non
 
     assert world.email.keys() == [("sweep-1", COMPLETED)]
     assert report.errors == 1
+
+
+def test_a_huge_retry_hint_is_recorded_and_retried_within_the_bound(world: World) -> None:
+    world.job("sweep", IN_PROGRESS)
+    world.tick()
+    world.slack.failures.append(DeliveryFailed("Slack rate-limited the webhook", retry_after=1e12))
+    world.finish("sweep")
+
+    failed = world.tick()
+    world.tick(MAX_RETRY_AFTER_SECONDS / 60 + 1)
+
+    assert failed.errors == 0
+    assert failed.channels["slack"].failed == 1
+    assert world.slack.keys() == [("sweep", COMPLETED)]
