@@ -3,6 +3,10 @@
 Pure functions of a JobReport: no clock, no I/O, so golden files pin every word. Each message
 answers: what finished, is it good, what should I deploy, what does it cost, where do I look next.
 
+Job text is untrusted (whoever creates a job writes its description, environment and, through
+the model, its failure reason): every entry point first passes the report through
+``_sanitized``, and each form escapes what it shows, trimming by the escaped length.
+
 Assumptions, stated once: CostPerHour is per instance (the API: "the cost per hour for the
 instance"), so a configuration costs CostPerHour x InitialInstanceCount; a month is 730 hours.
 """
@@ -11,9 +15,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from job_monitor.domain import (
@@ -35,7 +40,15 @@ SLACK_FAILURE_LIMIT = 2500
 EMAIL_FAILURE_LIMIT = 8000
 CHATBOT_TITLE_LIMIT = 250
 CHATBOT_DESCRIPTION_LIMIT = 8000
+# Environment parameters shown per recommendation (keys and values together). The API bounds
+# every other text a summary shows, but not these; with this bound every SNS message fits
+# SNS_MESSAGE_LIMIT by design (test_every_sns_message_fits_the_limit_by_design checks the
+# largest report the API allows, in the characters that cost the most bytes).
+ENVIRONMENT_LIMIT = 500
+ENVIRONMENT_KEY_LIMIT = 100
+SNS_MESSAGE_LIMIT = 262_144  # bytes of UTF-8, message attributes and subject included
 TRUNCATED = "… (truncated)"
+LINE_BREAK_MARK = " ⏎ "
 
 _STATUS_ICON = {COMPLETED: "✅", FAILED: "❌", STOPPED: "⏹️", IN_PROGRESS: "▶️"}
 _STATUS_WORD = {COMPLETED: "COMPLETED", FAILED: "FAILED", STOPPED: "STOPPED", IN_PROGRESS: "STARTED"}
@@ -45,6 +58,9 @@ _OBJECTIVE_TITLE = {
     "throughput": "most invocations per minute",
 }
 _MENTION = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+_CHATBOT_LINK_START = re.compile(r"<(?=[!@#]|https?:|mailto:)", re.IGNORECASE)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_Value = TypeVar("_Value")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,6 +112,47 @@ def _trim(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - len(TRUNCATED)].rstrip() + TRUNCATED
 
 
+def _fit(text: str, limit: int, render: Callable[[str], str]) -> str:
+    """``render(text)``, cutting the raw text so that the rendered form, escapes and all, fits ``limit``.
+
+    Escaping can multiply a text's length (``&`` becomes ``&amp;``), so trimming before escaping
+    lets the result outgrow its room, and a later cut would take the closing code fence with it.
+    """
+    rendered = render(text)
+    if len(rendered) <= limit:
+        return rendered
+    low, high = 0, len(text)
+    while low < high:  # the longest prefix whose rendered form still fits
+        middle = (low + high + 1) // 2
+        if len(render(text[:middle].rstrip())) + len(TRUNCATED) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return render(text[:low].rstrip()) + TRUNCATED
+
+
+def _sanitized(value: _Value) -> _Value:
+    """A report every encoder accepts: a lone surrogate (valid in a Python string, refused by
+    every UTF-8 encoder, SNS's included) becomes U+FFFD.
+
+    Done here, where every message is rendered, rather than where SageMaker's answer is parsed:
+    reports already waiting in the outbox are rendered again on each retry, and they pass here too.
+    """
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)  # type: ignore[return-value]
+    if isinstance(value, tuple):
+        return tuple(_sanitized(item) for item in value)  # type: ignore[return-value]
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {item.name: _sanitized(getattr(value, item.name)) for item in fields(value) if item.init}
+        return replace(value, **changes)  # type: ignore[return-value]
+    return value
+
+
+def _one_line(text: str) -> str:
+    """Untrusted text that must stay on its line: a line break shows as ⏎ and cannot forge a line."""
+    return LINE_BREAK_MARK.join(text.splitlines()) if text else text
+
+
 def _status_word(report: JobReport) -> str:
     return _STATUS_WORD.get(report.status, report.status)
 
@@ -111,9 +168,17 @@ def _code(text: str) -> str:
     return escape_slack(text).replace("```", "`\u200b`\u200b`")
 
 
+def _code_block(text: str, limit: int) -> str:
+    """A Slack code block of untrusted text, at most ``limit`` characters with both fences."""
+    return "```" + _fit(text, limit - 6, _code) + "```"
+
+
 def _defang(text: str) -> str:
-    """Untrusted text for Chatbot markdown, which Slack and Teams render: no mentions, no links."""
-    text = re.sub(r"<(?=[!@#]|https?:|mailto:)", "<\u2060", text)
+    """Untrusted text for Chatbot markdown, which Slack and Teams render: no mentions, no links.
+
+    ``<https://...|text>`` (any case) and ``[text](url)`` both stop being links.
+    """
+    text = _CHATBOT_LINK_START.sub("<\u2060", text).replace("](", "]\u2060(")
     return _MENTION.sub(lambda match: "@\u2060" + match.group(1), text)
 
 
@@ -174,8 +239,26 @@ def _table(rows: list[Recommendation]) -> list[str]:
     return lines
 
 
+def _bounded_environment(item: Recommendation) -> list[tuple[str, str]]:
+    """The environment as shown: one line per value, about ENVIRONMENT_LIMIT characters in all.
+
+    The API bounds neither the keys nor the values; a value cut short, or the last one shown
+    before others were left out, ends with the truncation mark.
+    """
+    shown: list[tuple[str, str]] = []
+    room = ENVIRONMENT_LIMIT
+    for raw_key, raw_value in item.environment:
+        key, value = _trim(_one_line(raw_key), ENVIRONMENT_KEY_LIMIT), _one_line(raw_value)
+        if len(key) + len(value) > room:
+            shown.append((key, value[: max(0, room - len(key) - len(TRUNCATED))].rstrip() + TRUNCATED))
+            break
+        shown.append((key, value))
+        room -= len(key) + len(value)
+    return shown
+
+
 def _environment(item: Recommendation) -> str:
-    return ", ".join(f"{key}={value}" for key, value in item.environment) or "none"
+    return ", ".join(f"{key}={value}" for key, value in _bounded_environment(item)) or "none"
 
 
 def _headline(report: JobReport, options: MessageOptions) -> str:
@@ -198,6 +281,7 @@ def _headline(report: JobReport, options: MessageOptions) -> str:
 
 def render_email_subject(report: JobReport, options: MessageOptions | None = None) -> str:
     """ASCII, one line, under 100 characters; the job name is shortened, never the status."""
+    report = _sanitized(report)
     subject = "[jobwatch] " + _headline(report, options or MessageOptions())
     subject = subject.encode("ascii", "replace").decode("ascii").replace("\n", " ").replace("\r", " ")
     if len(subject) <= SUBJECT_LIMIT:
@@ -209,23 +293,26 @@ def render_email_subject(report: JobReport, options: MessageOptions | None = Non
 
 
 def render_email_body(report: JobReport, options: MessageOptions) -> str:
+    """Plain text; job text on a labelled line stays on that line, a failure reason is quoted."""
+    report = _sanitized(report)
     lines = [
         f"jobwatch: Inference Recommender job {_status_word(report)}",
         "",
-        f"Job        {report.name} ({report.job_type or 'n/a'})",
-        f"Model      {report.model or 'n/a'}",
-        f"Region     {report.region}",
+        f"Job        {_one_line(report.name)} ({_one_line(report.job_type or 'n/a')})",
+        f"Model      {_one_line(report.model or 'n/a')}",
+        f"Region     {_one_line(report.region)}",
         f"Created    {_when(report.created_at)}",
     ]
     if report.status != IN_PROGRESS:
         lines.append(f"Finished   {_when(report.completed_at)} (took {_duration(report)})")
     if report.description:
-        lines.append(f"About      {report.description}")
+        lines.append(f"About      {_one_line(report.description)}")
     lines.append("")
     if report.status == COMPLETED:
         lines.extend(_email_recommendations(report, options))
     elif report.status == FAILED:
-        lines += ["Failure reason:", _trim(report.failure_reason or "(none given)", EMAIL_FAILURE_LIMIT), ""]
+        reason = _trim(report.failure_reason or "(none given)", EMAIL_FAILURE_LIMIT)
+        lines += ["Failure reason:", *(f"> {line}" for line in reason.splitlines()), ""]
     elif report.status == STOPPED:
         lines += ["The job was stopped before it finished; it published no recommendations.", ""]
     else:
@@ -269,6 +356,7 @@ def _mrkdwn(text: str) -> dict[str, str]:
 
 def render_slack(report: JobReport, options: MessageOptions) -> dict[str, Any]:
     """An incoming-webhook payload: Block Kit blocks plus the fallback text notifications show."""
+    report = _sanitized(report)
     icon = _STATUS_ICON.get(report.status, "🔔")
     header = f"{icon} {_status_word(report)}: {report.name}"
     blocks: list[dict[str, Any]] = [
@@ -289,8 +377,8 @@ def render_slack(report: JobReport, options: MessageOptions) -> dict[str, Any]:
     if report.status == COMPLETED:
         blocks.extend(_slack_recommendations(report, options))
     elif report.status == FAILED:
-        reason = _code(_trim(report.failure_reason or "(none given)", SLACK_FAILURE_LIMIT))
-        blocks.append({"type": "section", "text": _mrkdwn(f"*Failure reason*\n```{reason}```")})
+        reason = _code_block(report.failure_reason or "(none given)", SLACK_FAILURE_LIMIT)
+        blocks.append({"type": "section", "text": _mrkdwn(f"*Failure reason*\n{reason}")})
     elif report.status == STOPPED:
         blocks.append(
             {
@@ -343,13 +431,18 @@ def _slack_recommendations(report: JobReport, options: MessageOptions) -> list[d
             }
         ]
     best = top[0]
-    table = "\n".join(_code(line) for line in _table(top))
     title = f"*Top {len(top)} of {len(report.recommendations)} by {_OBJECTIVE_TITLE[options.objective]}*"
-    blocks: list[dict[str, Any]] = [{"type": "section", "text": _mrkdwn(f"{title}\n```{table}```")}]
-    environment = "\n".join(
-        f"#{number} {escape_slack(_environment(item))}" for number, item in enumerate(top, 1)
+    table = _code_block("\n".join(_table(top)), SLACK_TEXT_LIMIT - len(title) - 1)
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": _mrkdwn(f"{title}\n{table}")}]
+    # Values are job text: in a code block, so no *bold*, no auto-linked URL, no forged line.
+    environment = "\n".join(f"#{number} {_environment(item)}" for number, item in enumerate(top, 1))
+    label = "Environment:\n"
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [_mrkdwn(label + _code_block(environment, SLACK_TEXT_LIMIT - len(label)))],
+        }
     )
-    blocks.append({"type": "context", "elements": [_mrkdwn(f"Environment: \n{environment}")]})
     facts = []
     monthly = _monthly(best)
     if monthly is not None:
@@ -369,6 +462,7 @@ def _slack_recommendations(report: JobReport, options: MessageOptions) -> list[d
 
 def render_summary_json(report: JobReport, options: MessageOptions) -> dict[str, Any]:
     """The same facts for programs: stable keys, numbers as numbers, null where the API gave NaN."""
+    report = _sanitized(report)
     top = _top(report, options) if report.status == COMPLETED else []
     return {
         "source": "jobwatch",
@@ -397,7 +491,7 @@ def render_summary_json(report: JobReport, options: MessageOptions) -> dict[str,
                 "cpu_utilization": item.cpu_utilization,
                 "memory_utilization": item.memory_utilization,
                 "monthly_cost_estimate": _monthly(item),
-                "environment": dict(item.environment),
+                "environment": dict(_bounded_environment(item)),
             }
             for number, item in enumerate(top, 1)
         ],
@@ -407,6 +501,7 @@ def render_summary_json(report: JobReport, options: MessageOptions) -> dict[str,
 
 def render_chatbot(report: JobReport, options: MessageOptions) -> dict[str, Any]:
     """An AWS Chatbot / Amazon Q Developer custom notification (schema version 1.0)."""
+    report = _sanitized(report)
     description_lines = [
         f"*Job type:* {_defang(report.job_type or 'n/a')} · *Model:* {_defang(report.model or 'n/a')} "
         f"· *Duration:* {_duration(report)}"
@@ -446,20 +541,19 @@ def render_chatbot(report: JobReport, options: MessageOptions) -> dict[str, Any]
 
 
 def sns_publication(report: JobReport, options: MessageOptions) -> SnsPublication:
-    """One SNS publish with a message per protocol: email reads text, programs read JSON."""
-    summary = json.dumps(render_summary_json(report, options), ensure_ascii=False)
-    machine = (
-        json.dumps(render_chatbot(report, options), ensure_ascii=False) if options.chatbot_format else summary
-    )
+    """One SNS publish with a message per protocol: email reads text, programs read JSON.
+
+    ``default`` (every protocol not named: SQS, Lambda, email-json, HTTP) carries the JSON
+    summary; ``https`` carries the Chatbot card when that format is on. Each form appears once,
+    so with ENVIRONMENT_LIMIT the message stays under SNS_MESSAGE_LIMIT.
+    """
+    report = _sanitized(report)
     per_protocol = {
-        "default": machine,
+        "default": json.dumps(render_summary_json(report, options), ensure_ascii=False),
         "email": render_email_body(report, options),
-        "email-json": summary,
-        "sqs": summary,
-        "lambda": summary,
-        "https": machine,
-        "http": machine,
     }
+    if options.chatbot_format:
+        per_protocol["https"] = json.dumps(render_chatbot(report, options), ensure_ascii=False)
     return SnsPublication(
         subject=render_email_subject(report, options),
         message=json.dumps(per_protocol, ensure_ascii=False),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 
 import boto3
 import pytest
@@ -74,3 +75,15 @@ def test_publish_to_a_missing_topic_is_a_delivery_failure(topic: Topic) -> None:
     )
     with pytest.raises(DeliveryFailed, match="SNS refused the message: NotFound"):
         notifier.deliver(sample_report(COMPLETED))
+
+
+def test_a_lone_surrogate_in_job_text_is_delivered(topic: Topic) -> None:
+    queue = topic.queue("all")
+    notifier = SnsNotifier(boto3.client("sns"), topic_arn=topic.arn, options=MessageOptions())
+
+    notifier.deliver(
+        replace(sample_report(FAILED), description="half an emoji: \ud83d", failure_reason="\udc00")
+    )
+
+    [envelope] = topic.received(queue)
+    assert json.loads(envelope["Message"])["failure_reason"] == "\ufffd"

@@ -10,15 +10,16 @@ from __future__ import annotations
 import json
 import os
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from job_monitor.domain import COMPLETED, JobReport, report_from_description
+from job_monitor.domain import COMPLETED, FAILED, STOPPED, JobReport, Recommendation, report_from_description
 from job_monitor.messages import (
     SLACK_HEADER_LIMIT,
     MessageOptions,
+    console_url,
     escape_slack,
     render_chatbot,
     render_email_body,
@@ -189,3 +190,152 @@ def test_subject_shortens_a_long_name_but_keeps_the_status() -> None:
     subject = render_email_subject(report)
     assert subject.startswith("[jobwatch] COMPLETED: ")
     assert len(subject) < 100
+
+
+# --- hostile job text ---------------------------------------------------------------------------
+
+SNS_LIMIT_BYTES = 256 * 1024
+
+
+def _outside_code(text: str) -> str:
+    """What Slack renders as live mrkdwn: everything outside ``` code blocks."""
+    return "".join(text.split("```")[0::2])
+
+
+def test_the_failure_reason_code_block_keeps_its_closing_fence_however_much_escaping_grows_it() -> None:
+    report = JobReport(name="job", status=FAILED, region="us-east-1", failure_reason="<&>" * 2000 + " *live*")
+    text = render_slack(report, OPTIONS)["blocks"][2]["text"]["text"]
+    assert len(text) <= 3000
+    assert text.endswith("```")
+    assert text.count("```") == 2
+    assert "(truncated)" in text
+
+
+def test_a_table_with_hostile_instance_types_keeps_its_closing_fence() -> None:
+    rows = tuple(Recommendation(instance_type="<&>" * 300 + f"{n}") for n in range(10))
+    report = JobReport(name="job", status=COMPLETED, region="us-east-1", recommendations=rows)
+    for block in render_slack(report, MessageOptions(top_n=10))["blocks"]:
+        text = (block.get("text") or {}).get("text", "")
+        if "```" in text:
+            assert len(text) <= 3000
+            assert text.endswith("```")
+            assert text.count("```") == 2
+
+
+def test_environment_values_never_reach_live_mrkdwn() -> None:
+    environment = (("MODE", "*bold* _italic_ ~strike~ https://evil.example/steal"), ("X", "a\n#2 FORGED=1"))
+    report = JobReport(
+        name="job",
+        status=COMPLETED,
+        region="us-east-1",
+        recommendations=(Recommendation(instance_type="ml.c5.xlarge", environment=environment),),
+    )
+    slack = render_slack(report, OPTIONS)
+    live = " ".join(_outside_code(text) for text in _texts(slack["blocks"]))
+    assert "*bold*" not in live
+    assert "evil.example" not in live
+    everything = json.dumps(slack, ensure_ascii=False)
+    assert "FORGED" in everything
+    assert "\n#2 FORGED" not in everything.replace("\\n", "\n")
+
+
+def test_a_description_with_line_breaks_cannot_forge_lines_in_the_email() -> None:
+    forged = "Nightly sizing\nOpen in the SageMaker console:\r\nhttps://evil.example/login\u2028Region     x"
+    report = JobReport(name="job", status=STOPPED, region="us-east-1", description=forged)
+    body = render_email_body(report, OPTIONS)
+    lines = body.splitlines()
+    assert lines.count("Open in the SageMaker console:") == 1
+    assert not any(line.startswith("https://evil") for line in lines)
+    assert [line for line in lines if line.startswith("Region")] == ["Region     us-east-1"]
+
+
+def test_a_failure_reason_with_line_breaks_cannot_forge_the_console_link() -> None:
+    forged = "OOM\n\nOpen in the SageMaker console:\nhttps://evil.example/login"
+    report = JobReport(name="job", status=FAILED, region="us-east-1", failure_reason=forged)
+    lines = render_email_body(report, OPTIONS).splitlines()
+    assert lines.count("Open in the SageMaker console:") == 1
+    assert not any(line.startswith("https://evil") for line in lines)
+    assert "evil.example" in "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "<HTTPS://evil.example|click>",
+        "<Https://evil.example|x>",
+        "<MAILTO:a@b.c|x>",
+        "[click](https://evil.example)",
+    ],
+)
+def test_chatbot_defang_catches_every_link_form(link: str) -> None:
+    report = JobReport(name="job", status=FAILED, region="us-east-1", failure_reason=f"see {link}")
+    description = render_chatbot(report, OPTIONS)["content"]["description"]
+    assert link not in description
+    assert not re.search(r"<(https?|mailto):", description, re.IGNORECASE)
+    assert "](" not in description
+
+
+def test_a_lone_surrogate_renders_everywhere() -> None:
+    report = JobReport(
+        name="job",
+        status=FAILED,
+        region="us-east-1",
+        description="bad \ud800 text",
+        failure_reason="reason \udfff",
+    )
+    for options in (OPTIONS, MessageOptions(chatbot_format=True)):
+        publication = sns_publication(report, options)
+        publication.message.encode("utf-8")
+        publication.subject.encode("utf-8")
+        assert "\ufffd" in publication.message
+        json.dumps(render_slack(report, options), ensure_ascii=False).encode("utf-8")
+
+
+def _worst_case_report(status: str) -> JobReport:
+    """The largest report the API allows, in the characters that cost the most bytes once in SNS's JSON."""
+    costly = '\x01"\\é😀'
+    text = costly * 40_000
+    return JobReport(
+        name="j" * 63,
+        status=status,
+        region="ap-southeast-1",
+        job_type="Advanced",
+        model="arn:aws:sagemaker:ap-southeast-1:123456789012:model-package/" + text[:1980],
+        description=text[:128],
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        completed_at=datetime(2026, 1, 2, tzinfo=UTC),
+        failure_reason=text[:1024],
+        recommendations=tuple(
+            Recommendation(
+                instance_type="ml.p4de.24xlarge",
+                instance_count=10,
+                cost_per_hour=12345.6789,
+                cost_per_inference=0.0123,
+                max_invocations=123456,
+                model_latency_ms=12345,
+                cpu_utilization=99.9,
+                memory_utilization=99.9,
+                environment=tuple((f"K{n}" + text[:200], text) for n in range(10)),
+            )
+            for _ in range(10)
+        ),
+    )
+
+
+@pytest.mark.parametrize("status", [COMPLETED, FAILED])
+@pytest.mark.parametrize("chatbot", [False, True])
+def test_every_sns_message_fits_the_limit_by_design(status: str, chatbot: bool) -> None:
+    report = _worst_case_report(status)
+    publication = sns_publication(report, MessageOptions(top_n=10, chatbot_format=chatbot))
+    size = (
+        len(publication.message.encode("utf-8"))
+        + len(publication.subject.encode("utf-8"))
+        + sum(
+            len(name.encode()) + len(value.encode()) + len("String")
+            for name, value in publication.attributes.items()
+        )
+    )
+    assert size <= SNS_LIMIT_BYTES
+    structure = json.loads(publication.message)
+    assert console_url(report) in structure["email"]
+    json.loads(structure["default"])
