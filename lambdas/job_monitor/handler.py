@@ -22,12 +22,12 @@ from job_monitor.domain import TickReport
 from job_monitor.messages import MessageOptions
 from job_monitor.ports import Notifier
 from job_monitor.service import Monitor
-from job_monitor.settings import Settings
+from job_monitor.settings import Settings, log_level
 
 SECRET_MAX_AGE_SECONDS = 300
 NAMESPACE = "jobwatch"
 
-logger = Logger(service="jobwatch")
+logger = Logger(service="jobwatch", level=log_level())  # checked here: an unknown level names its variable
 metrics = Metrics(namespace=NAMESPACE, service="jobwatch")
 tracer = Tracer(service="jobwatch")
 

@@ -30,7 +30,7 @@ from job_monitor.domain import (
     with_status,
 )
 from job_monitor.ports import Cursor, Delivery, DeliveryFailed, JobSource, Notifier, StateStore
-from job_monitor.settings import Settings
+from job_monitor.settings import Settings, SettingsError
 
 OUTBOX_BATCH = 100
 _CURSOR_EPSILON = timedelta(microseconds=1)
@@ -70,7 +70,16 @@ class Monitor:
         self._lock = threading.Lock()
 
     def run_tick(self, *, deadline: float | None = None) -> TickReport:
-        """One scheduled invocation. ``deadline`` is a ``time.monotonic()`` value to stop before."""
+        """One scheduled invocation. ``deadline`` is a ``time.monotonic()`` value to stop before.
+
+        A deadline already past at the start can only mean a safety margin as long as the
+        function's timeout: every tick would defer everything, so it fails loudly instead.
+        """
+        if _past(deadline):
+            raise SettingsError(
+                f"TICK_SAFETY_MARGIN_SECONDS ({self._settings.tick_safety_margin_seconds}) leaves this "
+                "invocation no time: make it shorter than the function's timeout"
+            )
         report = TickReport()
         for channel in self._notifiers:
             report.channel(channel)

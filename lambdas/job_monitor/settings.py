@@ -8,11 +8,20 @@ that both sides use the same names.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 OBJECTIVES = ("cost", "latency", "throughput")
 NOTIFY_STATUSES = ("COMPLETED", "FAILED", "STOPPED")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# The patterns of the APIs the values go to (botocore's service models), so that a value the
+# API would refuse on every tick is refused once, here, by name.
+_TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?")
+_NAME_CONTAINS = re.compile(r"[a-zA-Z0-9-]{1,63}")  # ListInferenceRecommendationsJobs NameContains
+_JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}")  # RecommendationJobName
+_SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
+_SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}")
 
 
 class SettingsError(ValueError):
@@ -57,10 +66,18 @@ class Settings:
         reader = _Reader(env)
         settings = cls(
             state_table_name=reader.required("STATE_TABLE_NAME"),
-            topic_arn=reader.optional("TOPIC_ARN"),
-            slack_secret_name=reader.optional("SLACK_WEBHOOK_SECRET_NAME"),
-            name_contains=reader.optional("NAME_CONTAINS"),
-            job_names=reader.names("JOB_NAMES"),
+            topic_arn=_topic_arn(reader.optional("TOPIC_ARN")),
+            slack_secret_name=reader.matching(
+                "SLACK_WEBHOOK_SECRET_NAME",
+                lambda value: bool(_SECRET_NAME.fullmatch(value) or _SECRET_ARN.fullmatch(value)),
+                "a secret name (up to 512 letters, digits and /_+=.@-) or a Secrets Manager secret ARN",
+            ),
+            name_contains=reader.matching(
+                "NAME_CONTAINS",
+                lambda value: bool(_NAME_CONTAINS.fullmatch(value)),
+                "letters, digits and hyphens, at most 63 (the list API's NameContains)",
+            ),
+            job_names=reader.names("JOB_NAMES", _JOB_NAME),
             discover_jobs=reader.flag("DISCOVER_JOBS", default=True),
             objective=reader.choice("RANKING_OBJECTIVE", OBJECTIVES, default="cost"),
             top_recommendations=reader.integer("TOP_RECOMMENDATIONS", default=3, low=1, high=10),
@@ -84,7 +101,38 @@ class Settings:
             raise SettingsError("no channel configured: set TOPIC_ARN, SLACK_WEBHOOK_SECRET_NAME or both")
         if not settings.discover_jobs and not settings.job_names:
             raise SettingsError("DISCOVER_JOBS is false and JOB_NAMES is empty: there is nothing to watch")
+        log_level(env)
         return settings
+
+
+def log_level(env: Mapping[str, str] | None = None) -> str:
+    """The Powertools log level, checked before the Logger reads it.
+
+    Powertools reads ``POWERTOOLS_LOG_LEVEL``, then ``LOG_LEVEL``, when the handler module
+    creates its Logger; an unknown level there fails the import with no variable named. The
+    handler passes this value instead, so the error names the variable.
+    """
+    env = os.environ if env is None else env
+    for name in ("POWERTOOLS_LOG_LEVEL", "LOG_LEVEL"):
+        value = env.get(name, "").strip()
+        if value:
+            if value.upper() not in LOG_LEVELS:
+                raise SettingsError(f"{name} must be one of {', '.join(LOG_LEVELS)}, got {value!r}")
+            return value.upper()
+    return "INFO"
+
+
+def _topic_arn(value: str | None) -> str | None:
+    if value is None:
+        return None
+    match = _TOPIC_ARN.fullmatch(value)
+    if match is None:
+        raise SettingsError(
+            f"TOPIC_ARN must be an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<name>), got {value!r}"
+        )
+    if match.group(1):
+        raise SettingsError("TOPIC_ARN names a FIFO topic; jobwatch publishes to a standard topic")
+    return value
 
 
 class _Reader:
@@ -103,9 +151,22 @@ class _Reader:
             raise SettingsError(f"{name} is required")
         return value
 
-    def names(self, name: str) -> tuple[str, ...]:
+    def names(self, name: str, pattern: re.Pattern[str]) -> tuple[str, ...]:
         raw = self.optional(name) or ""
-        return tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+        names = tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+        for item in names:
+            if not pattern.fullmatch(item):
+                raise SettingsError(
+                    f"{name}: {item!r} is not a valid job name (letters, digits and single or "
+                    "repeated hyphens between them, at most 64)"
+                )
+        return names
+
+    def matching(self, name: str, accepts: Callable[[str], bool], expected: str) -> str | None:
+        value = self.optional(name)
+        if value is not None and not accepts(value):
+            raise SettingsError(f"{name} must be {expected}, got {value!r}")
+        return value
 
     def flag(self, name: str, *, default: bool) -> bool:
         value = self.optional(name)

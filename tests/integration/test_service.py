@@ -16,7 +16,7 @@ from job_monitor.adapters.dynamodb_state import DynamoStateStore
 from job_monitor.domain import COMPLETED, FAILED, IN_PROGRESS, PENDING, STOPPED, JobReport, Recommendation
 from job_monitor.ports import MAX_RETRY_AFTER_SECONDS, Cursor, DeliveryFailed
 from job_monitor.service import Monitor
-from job_monitor.settings import Settings
+from job_monitor.settings import Settings, SettingsError
 from moto import mock_aws
 
 from tests.support.fakes import FakeJobSource, RecordingNotifier
@@ -528,3 +528,9 @@ def test_a_huge_retry_hint_is_recorded_and_retried_within_the_bound(world: World
     assert failed.errors == 0
     assert failed.channels["slack"].failed == 1
     assert world.slack.keys() == [("sweep", COMPLETED)]
+
+
+def test_a_safety_margin_that_leaves_no_time_fails_the_tick_naming_the_variable(world: World) -> None:
+    with pytest.raises(SettingsError, match="TICK_SAFETY_MARGIN_SECONDS"):
+        world.monitor().run_tick(deadline=time.monotonic() - 1)
+    assert world.source.calls == []

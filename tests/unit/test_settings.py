@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-import pytest
-from job_monitor.settings import Settings, SettingsError
+import os
+import subprocess
+import sys
+from pathlib import Path
 
-BASE = {"STATE_TABLE_NAME": "state", "TOPIC_ARN": "arn:aws:sns:us-east-1:1:t", "AWS_REGION": "eu-west-1"}
+import pytest
+from job_monitor.settings import Settings, SettingsError, log_level
+
+BASE = {
+    "STATE_TABLE_NAME": "state",
+    "TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:t",
+    "AWS_REGION": "eu-west-1",
+}
 
 
 def test_defaults() -> None:
@@ -34,8 +43,73 @@ def test_both_channels_and_names() -> None:
         ({"TOP_RECOMMENDATIONS": "three"}, "TOP_RECOMMENDATIONS must be a whole number"),
         ({"NOTIFY_STARTED": "maybe"}, "NOTIFY_STARTED must be true or false"),
         ({"DISCOVER_JOBS": "false"}, "nothing to watch"),
+        ({"TOPIC_ARN": "summaries"}, "TOPIC_ARN must be an SNS topic ARN"),
+        ({"TOPIC_ARN": "arn:aws:sqs:us-east-1:123456789012:q"}, "TOPIC_ARN must be an SNS topic ARN"),
+        ({"TOPIC_ARN": "arn:aws:sns:us-east-1:1234:t"}, "TOPIC_ARN must be an SNS topic ARN"),
+        ({"TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:t.fifo"}, "TOPIC_ARN names a FIFO topic"),
+        ({"NAME_CONTAINS": "my_sweep"}, "NAME_CONTAINS must be letters, digits and hyphens"),
+        ({"NAME_CONTAINS": "a" * 64}, "NAME_CONTAINS must be letters, digits and hyphens"),
+        ({"JOB_NAMES": "good,bad_name"}, "JOB_NAMES: 'bad_name' is not a valid job name"),
+        ({"JOB_NAMES": "-leading"}, "JOB_NAMES: '-leading' is not a valid job name"),
+        ({"JOB_NAMES": "a" * 65}, "is not a valid job name"),
+        ({"SLACK_WEBHOOK_SECRET_NAME": "jobwatch slack"}, "SLACK_WEBHOOK_SECRET_NAME must be a secret name"),
+        ({"SLACK_WEBHOOK_SECRET_NAME": "a" * 513}, "SLACK_WEBHOOK_SECRET_NAME must be a secret name"),
+        (
+            {"SLACK_WEBHOOK_SECRET_NAME": "arn:aws:s3:::bucket"},
+            "SLACK_WEBHOOK_SECRET_NAME must be a secret name",
+        ),
+        (
+            {"LOG_LEVEL": "verbose"},
+            "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got 'verbose'",
+        ),
+        ({"POWERTOOLS_LOG_LEVEL": "loud"}, "POWERTOOLS_LOG_LEVEL must be one of"),
     ],
 )
 def test_bad_values_name_the_variable(overrides: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({**BASE, **overrides})
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:jobwatch-Summaries_1"),
+        ("TOPIC_ARN", "arn:aws-cn:sns:cn-north-1:123456789012:t"),
+        ("TOPIC_ARN", "arn:aws-us-gov:sns:us-gov-west-1:123456789012:t"),
+        ("TOPIC_ARN", "arn:aws-iso-b:sns:us-isob-east-1:123456789012:t"),
+        ("NAME_CONTAINS", "bert-Sweep-2"),
+        ("NAME_CONTAINS", "a" * 63),
+        ("JOB_NAMES", "bert-prod-sizing,a,A1--b"),
+        ("SLACK_WEBHOOK_SECRET_NAME", "jobwatch/slack_+=.@-1"),
+        (
+            "SLACK_WEBHOOK_SECRET_NAME",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:jobwatch/slack-AbCdEf",
+        ),
+        ("SLACK_WEBHOOK_SECRET_NAME", "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:s-AbCdEf"),
+        ("LOG_LEVEL", "debug"),
+        ("LOG_LEVEL", "WARNING"),
+    ],
+)
+def test_good_values_pass(variable: str, value: str) -> None:
+    Settings.from_env({**BASE, variable: value})
+
+
+def test_the_log_level_is_checked_before_the_logger_reads_it() -> None:
+    assert log_level({"LOG_LEVEL": "debug"}) == "DEBUG"
+    assert log_level({"POWERTOOLS_LOG_LEVEL": "error", "LOG_LEVEL": "debug"}) == "ERROR"
+    assert log_level({}) == "INFO"
+    with pytest.raises(SettingsError, match="LOG_LEVEL must be one of"):
+        log_level({"LOG_LEVEL": "verbose"})
+
+
+def test_an_unknown_log_level_fails_the_handler_import_naming_the_variable() -> None:
+    lambdas = Path(__file__).resolve().parents[2] / "lambdas"
+    result = subprocess.run(
+        [sys.executable, "-c", "import job_monitor.handler"],
+        env={**os.environ, "PYTHONPATH": str(lambdas), "LOG_LEVEL": "verbose"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "SettingsError: LOG_LEVEL must be one of" in result.stderr
