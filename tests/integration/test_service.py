@@ -532,5 +532,5 @@ def test_a_huge_retry_hint_is_recorded_and_retried_within_the_bound(world: World
 
 def test_a_safety_margin_that_leaves_no_time_fails_the_tick_naming_the_variable(world: World) -> None:
     with pytest.raises(SettingsError, match="TICK_SAFETY_MARGIN_SECONDS"):
-        world.monitor().run_tick(deadline=time.monotonic() - 1)
+        world.monitor().run_tick(deadline=float("-inf"))  # past whatever the clock says
     assert world.source.calls == []
