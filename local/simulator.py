@@ -72,6 +72,10 @@ class FaultPlan:
     server_error_rate: float = 0.0
     latency_seconds: float = 0.0
     malformed_rate: float = 0.0
+    # A listing entry read from a replica ``stale_seconds`` behind: an earlier status, with the
+    # earlier LastModifiedTime that went with it.
+    stale_listing_rate: float = 0.0
+    stale_seconds: float = 600.0
     operations: set[str] = field(default_factory=set)
 
     def applies_to(self, operation: str) -> bool:
@@ -104,6 +108,7 @@ class _Job:
     stop_requested_at: datetime | None = None
     deleted_at: datetime | None = None
     visible_when_deleted: bool = False
+    clock_offset: timedelta = timedelta(0)  # added to every time the service reports for the job
 
     @property
     def arn(self) -> str:
@@ -128,7 +133,7 @@ class _Job:
         return steps
 
     def final_change(self) -> datetime:
-        return self.timeline()[-1][0]
+        return self.timeline()[-1][0] + self.clock_offset
 
     def state(self, now: datetime) -> tuple[str, datetime]:
         """(status, LastModifiedTime) as the service reports them at ``now``."""
@@ -136,7 +141,7 @@ class _Job:
         for moment, step in self.timeline():
             if moment <= now:
                 status, changed = step, moment
-        return status, changed
+        return status, changed + self.clock_offset
 
 
 class InferenceRecommenderSimulator:
@@ -183,7 +188,10 @@ class InferenceRecommenderSimulator:
         endpoints: tuple[str, ...] = (),
         model_name: str | None = None,
         description: str = "",
+        clock_offset_seconds: float = 0.0,
     ) -> None:
+        """Script a job. ``clock_offset_seconds`` skews every time the service reports for it
+        (a year ahead: the broken clock a monitor must not follow)."""
         if outcome not in ("COMPLETED", "FAILED", "STOPPED"):
             raise ValueError(f"outcome must be COMPLETED, FAILED or STOPPED, not {outcome}")
         with self._lock:
@@ -208,6 +216,7 @@ class InferenceRecommenderSimulator:
                 description=description or f"Inference Recommender job {name}",
                 region=self.region,
                 account_id=self.account_id,
+                clock_offset=timedelta(seconds=clock_offset_seconds),
             )
 
     def add_finished_jobs(
@@ -418,7 +427,7 @@ class InferenceRecommenderSimulator:
             "JobType": job.job_type,
             "JobArn": job.arn,
             "Status": status,
-            "CreationTime": _epoch(job.created_at),
+            "CreationTime": _epoch(job.created_at + job.clock_offset),
             "RoleArn": f"arn:aws:iam::{job.account_id}:role/SageMakerInferenceRecommender",
             "LastModifiedTime": _epoch(changed),
             "ModelName": job.model_name,
@@ -551,7 +560,7 @@ class InferenceRecommenderSimulator:
                 continue
             if package_equals:
                 continue  # the simulator's jobs name models, not model packages
-            status, changed = job.state(now)
+            status, changed = self._listed_state(job, now)
             if status == "DELETED" and not job.visible_when_deleted:
                 continue
             if modified_after and changed <= modified_after:
@@ -571,6 +580,22 @@ class InferenceRecommenderSimulator:
         listing = _Listing(rows=rows, keys=[sort_key(row) for row in rows], descending=descending)
         self._listing_cache = (cache_key, listing)
         return listing
+
+    def _listed_state(self, job: _Job, now: datetime) -> tuple[str, datetime]:
+        """The job's state as this listing reads it: now, or now minus the lag of a stale replica."""
+        status, changed = job.state(now)
+        plan = self.faults
+        if not plan.stale_listing_rate or not plan.applies_to("ListInferenceRecommendationsJobs"):
+            return status, changed
+        then = now - timedelta(seconds=plan.stale_seconds)
+        with self._lock:
+            stale = self._random.random() < plan.stale_listing_rate
+        if not stale or then < job.created_at:
+            return status, changed
+        earlier = job.state(then)
+        if earlier[0] != status:
+            self.fault_counts["stale listing entry"] += 1
+        return earlier
 
     def _list_entry(self, job: _Job, status: str, changed: datetime) -> dict[str, Any]:
         entry = self._summary(job, status, changed)

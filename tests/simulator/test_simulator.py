@@ -553,3 +553,44 @@ def test_nan_metrics_still_match_model(sim: InferenceRecommenderSimulator, clien
     for index in range(4):
         response = describe(client, f"nan-{index}")
         assert_valid("DescribeInferenceRecommendationsJob", response)
+
+
+# --- hostile answers ----------------------------------------------------------------------------
+
+
+def test_a_job_can_report_times_from_a_clock_a_year_ahead(
+    sim: InferenceRecommenderSimulator, client: Any
+) -> None:
+    start = sim.clock.now()
+    year = timedelta(days=365)
+    sim.add_job("ahead", pending_seconds=30, run_seconds=600, clock_offset_seconds=year.total_seconds())
+    sim.clock.advance(700)
+
+    described = describe(client, "ahead")
+    listing = client.list_inference_recommendations_jobs(LastModifiedTimeAfter=start + timedelta(days=300))
+
+    assert_valid("DescribeInferenceRecommendationsJob", described)
+    assert described["Status"] == "COMPLETED"
+    assert described["CreationTime"] == start + year
+    assert described["LastModifiedTime"] == start + timedelta(seconds=630) + year
+    assert names(listing) == ["ahead"]
+    assert listing["InferenceRecommendationsJobs"][0]["LastModifiedTime"] == described["LastModifiedTime"]
+
+
+def test_a_stale_listing_shows_the_earlier_status_with_its_earlier_time(
+    sim: InferenceRecommenderSimulator, client: Any
+) -> None:
+    start = sim.clock.now()
+    sim.add_job("finished", pending_seconds=30, run_seconds=600)
+    sim.clock.advance(900)  # COMPLETED at +630 s; ten minutes earlier (+300 s) it was running
+    sim.faults.stale_listing_rate = 1.0
+    sim.faults.stale_seconds = 600
+
+    listing = client.list_inference_recommendations_jobs()
+
+    assert_valid("ListInferenceRecommendationsJobs", listing)
+    [entry] = listing["InferenceRecommendationsJobs"]
+    assert entry["Status"] == "IN_PROGRESS"
+    assert entry["LastModifiedTime"] == start + timedelta(seconds=30)
+    assert describe(client, "finished")["Status"] == "COMPLETED"
+    assert sim.fault_counts["stale listing entry"] == 1
