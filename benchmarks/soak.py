@@ -9,12 +9,14 @@ simulator and the Slack receiver, injects faults at the configured rates, then d
 with no faults) and checks the delivery invariants. It prints what it survived and exits non-zero
 if an invariant broke.
 
-Faults: SageMaker throttling, 5xx, slow answers, malformed describe responses, jobs that vanish;
+Faults: SageMaker throttling, 5xx, slow answers, malformed describe responses, jobs that vanish,
+jobs whose times come from a clock an hour or a year ahead, listings read from a stale replica;
 Slack 5xx, 429 with Retry-After, timeouts (Slack posts the message but answers too late), a 404
-that means the webhook is gone; SNS and DynamoDB throttling and 5xx (before botocore's retries);
-the function dying before a DynamoDB write, after one, and between a channel accepting a message
-and its record; overlapping invocations and the same event delivered twice; the monitor's clock
-skewed from the service's.
+that means the webhook is gone, redirects; a Slack secret replaced for a while by a wrapped paste
+or a URL with a user name and password; SNS and DynamoDB throttling and 5xx (before botocore's
+retries); the function dying before a DynamoDB write, after one, and between a channel accepting
+a message and its record; overlapping invocations and the same event delivered twice; the
+monitor's clock skewed from the service's.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ from local.simulator import InferenceRecommenderSimulator, SimulatedClock
 from local.slack_receiver import ReceiverFaults, SlackReceiver
 
 TICK_SECONDS = 300
+BROKEN_SECRET_TICKS = 2
+FUTURE_OFFSETS_SECONDS = (3600.0, 365 * 86400.0)  # an hour ahead, a year ahead
 LEASE_TICKS = 900 // TICK_SECONDS  # the stack's DELIVERY_LEASE_SECONDS default, in ticks
 TERMINAL = ("COMPLETED", "FAILED", "STOPPED")
 CONTEXT = {"notify_emails": "soak@example.com", "slack_webhook_secret_name": "jobwatch/soak-slack"}
@@ -74,10 +78,14 @@ class Faults:
     sagemaker_latency_seconds: float = 0.002
     malformed_describe: float = 0.05
     vanish: float = 0.01
+    future_timestamps: float = 0.02  # share of jobs whose times come from a clock ahead
+    stale_listing: float = 0.02
     slack_server_error: float = 0.05
     slack_rate_limited: float = 0.03
     slack_timeout: float = 0.005
     slack_gone: float = 0.01
+    slack_redirect: float = 0.01
+    broken_secret_every_ticks: float = 20  # the secret turns unusable for BROKEN_SECRET_TICKS (0: never)
     aws_error: float = 0.05
     crash: float = 0.01
     overlap: float = 0.05
@@ -103,6 +111,8 @@ class SoakResult:
     max_delay_ticks: dict[str, int] = field(default_factory=dict)
     tick_errors: Counter[str] = field(default_factory=Counter)
     secret_in_logs: bool = False
+    secret_in_table: bool = False
+    redirects_followed: int = 0
     error_logs: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -118,6 +128,8 @@ class SoakResult:
             and bounded
             and not bad_data
             and not self.secret_in_logs
+            and not self.secret_in_table
+            and not self.redirects_followed
         )
 
     def table(self) -> str:
@@ -137,6 +149,8 @@ class SoakResult:
             *((f"ticks that raised: {kind}", count) for kind, count in sorted(self.tick_errors.items())),
             *((f"error log lines: {message}", count) for message, count in sorted(self.error_logs.items())),
             ("webhook secret found in logs", "yes" if self.secret_in_logs else "no"),
+            ("webhook secret found in the state table", "yes" if self.secret_in_table else "no"),
+            ("Slack redirects followed", self.redirects_followed),
             ("wall time", f"{self.seconds:.1f} s"),
             ("verdict", "PASS" if self.ok else "FAIL"),
         ]
@@ -241,26 +255,71 @@ class Injector:
             self.crash_window.add(key)
             self.result.crashes_in_window += 1
 
-    def wrap_urlopen(self, original: Any) -> Any:
-        def urlopen(request: Any, *args: Any, **kwargs: Any) -> Any:
-            response = original(request, *args, **kwargs)
-            if self.roll(self.faults.crash, "crash after Slack accepted, before the record"):
+    def wrap_open(self, original: Any, slack_url: str) -> Any:
+        """Wraps ``OpenerDirector.open``, which every urllib request passes through, the Slack one included."""
+
+        def open_url(opener: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+            response = original(opener, request, *args, **kwargs)
+            to_slack = isinstance(request, urllib.request.Request) and request.full_url == slack_url
+            if to_slack and self.roll(self.faults.crash, "crash after Slack accepted, before the record"):
                 key = _slack_key(json.loads(request.data))
                 if key:
                     self._crashed_in_window(key)
                 raise LambdaCrash("after Slack accepted")
             return response
 
-        return urlopen
+        return open_url
+
+
+class _SlackSecret:
+    """The webhook secret, which an operator now and then replaces with something unusable for a
+    while: a URL wrapped onto two lines, or one with a user name and password in it."""
+
+    def __init__(self, cloud: LocalCloud, name: str, url: str) -> None:
+        self._client = cloud.client("secretsmanager")
+        self._name = name
+        self._url = url
+        self._broken_until = 0
+
+    def maybe_break(self, injector: Injector, tick: int) -> None:
+        """Every ``broken_secret_every_ticks``, at a fixed phase, so a short run meets it too."""
+        if self._broken_until and tick >= self._broken_until:
+            self.repair()
+        every = int(injector.faults.broken_secret_every_ticks)
+        if self._broken_until or not every or tick % every != every // 2:
+            return
+        path_end = self._url.rfind("/") + 1
+        token = self._url[path_end:]
+        wrapped = self._url[:path_end] + "\n" + token  # the token intact on its own line
+        with_password = self._url.replace("http://", f"http://jobwatch:{token}@", 1)
+        broken = wrapped if (tick // every) % 2 == 0 else with_password
+        self._put(broken)
+        self._broken_until = tick + BROKEN_SECRET_TICKS
+        with injector.lock:
+            injector.result.faults[
+                "Slack secret: URL wrapped onto two lines"
+                if broken == wrapped
+                else "Slack secret: URL with a password"
+            ] += 1
+
+    def repair(self) -> None:
+        if self._broken_until:
+            self._put(self._url)
+            self._broken_until = 0
+
+    def _put(self, url: str) -> None:
+        self._client.put_secret_value(SecretId=self._name, SecretString=json.dumps({"webhook_url": url}))
 
 
 def _schedule_jobs(
-    simulator: InferenceRecommenderSimulator, jobs: int, ticks: int, rng: random.Random
+    simulator: InferenceRecommenderSimulator, jobs: int, ticks: int, rng: random.Random, faults: Faults
 ) -> None:
-    """Jobs created across the run; a few already running or finished before the first tick."""
+    """Jobs created across the run; a few already running or finished before the first tick, and
+    a few whose every time comes from a clock an hour or a year ahead."""
     start = simulator.clock.now()
     for index in range(jobs):
         created = start + timedelta(seconds=rng.uniform(-2, ticks * 0.9) * TICK_SECONDS)
+        ahead = rng.choice(FUTURE_OFFSETS_SECONDS) if rng.random() < faults.future_timestamps else 0.0
         simulator.add_job(
             f"soak-{index:05d}",
             outcome=rng.choices(TERMINAL, weights=(70, 20, 10))[0],
@@ -269,7 +328,10 @@ def _schedule_jobs(
             run_seconds=rng.uniform(60, 20 * TICK_SECONDS),
             job_type=rng.choice(("Default", "Default", "Advanced")),
             failure_reason="CUDA out of memory <!channel> @here" if rng.random() < 0.5 else None,
+            clock_offset_seconds=ahead,
         )
+        if ahead:
+            simulator.fault_counts["job times from a clock ahead"] += 1
 
 
 def run_soak(
@@ -289,11 +351,13 @@ def run_soak(
         stack = synthesize(CONTEXT, Path(workdir) / "cdk.out")
         clock = SimulatedClock()
         simulator = InferenceRecommenderSimulator(clock=clock, seed=seed)
-        _schedule_jobs(simulator, jobs, ticks, rng)
+        _schedule_jobs(simulator, jobs, ticks, rng, faults)
         simulator.faults.throttle_rate = faults.sagemaker_throttle
         simulator.faults.server_error_rate = faults.sagemaker_server_error
         simulator.faults.latency_seconds = faults.sagemaker_latency_seconds
         simulator.faults.malformed_rate = faults.malformed_describe
+        simulator.faults.stale_listing_rate = faults.stale_listing
+        simulator.faults.stale_seconds = 2 * TICK_SECONDS
         log_stream = io.StringIO()
         with (
             LocalCloud() as cloud,
@@ -309,11 +373,14 @@ def run_soak(
                 rate_limit_rate=faults.slack_rate_limited,
                 gone_rate=faults.slack_gone,
                 timeout_rate=faults.slack_timeout,
+                redirect_rate=faults.slack_redirect,
                 timeout_seconds=6.0,
                 retry_after=60,
+                redirect_to=slack.redirect_url,
                 seed=seed + 2,
             )
             provisioned = provision(stack, cloud, slack_secret_value=json.dumps({"webhook_url": slack.url}))
+            secret = _SlackSecret(cloud, provisioned.environment["SLACK_WEBHOOK_SECRET_NAME"], slack.url)
             boto3.setup_default_session()
             events = boto3.DEFAULT_SESSION.events
             events.register("before-send.dynamodb.*", injector.aws_error)
@@ -325,8 +392,8 @@ def run_soak(
             events.register("after-call.sns.Publish", injector.crash_after_publish)
             original_sleep = botocore.endpoint.time
             botocore.endpoint.time = _FastSleep()  # back-off waits scaled down; attempts unchanged
-            original_urlopen = urllib.request.urlopen
-            urllib.request.urlopen = injector.wrap_urlopen(original_urlopen)
+            original_open = urllib.request.OpenerDirector.open
+            urllib.request.OpenerDirector.open = injector.wrap_open(original_open, slack.url)
             endpoints = endpoint_variables(cloud, simulator.endpoint_url)
             ended: dict[str, tuple[int, str]] = {}
             vanished: set[str] = set()
@@ -354,8 +421,10 @@ def run_soak(
                         draining = tick >= ticks
                         if tick == ticks:
                             _stop_faults(injector, simulator, slack)
+                            secret.repair()
                         if not draining:
                             _vanish_some(simulator, injector, vanished, tick)
+                            secret.maybe_break(injector, tick)
                         _invoke(function, injector, result)
                         _note_endings(simulator, ended, vanished | history, tick)
                         for key in _deliveries(slack):
@@ -367,11 +436,15 @@ def run_soak(
                             settled += int(_everything_delivered(ended, first_delivery))
                             if settled > LEASE_TICKS:  # past the lease: a crash-window resend shows
                                 break
-                    result.secret_in_logs = slack.url.rsplit("/", 1)[-1] in log_stream.getvalue()
+                    token = slack.url.rsplit("/", 1)[-1]
+                    result.secret_in_logs = token in log_stream.getvalue()
+                    result.secret_in_table = token in json.dumps(
+                        cloud.client("dynamodb").scan(TableName=provisioned.table_name)["Items"]
+                    )
                     result.error_logs = _error_logs(log_stream.getvalue())
             finally:
                 botocore.endpoint.time = original_sleep
-                urllib.request.urlopen = original_urlopen
+                urllib.request.OpenerDirector.open = original_open
                 boto3.setup_default_session()
             _tally(result, ended, history, first_delivery, slack, injector)
             for kind, count in simulator.fault_counts.items():
@@ -380,6 +453,7 @@ def run_soak(
                 if status != 200:
                     result.faults[f"slack HTTP {status}"] += 1
             result.faults["slack answered after the client's timeout"] += len(slack.slow_posts)
+            result.redirects_followed = len(slack.followed)
     result.seconds = time.monotonic() - started
     return result
 
@@ -427,6 +501,7 @@ def _stop_faults(injector: Injector, simulator: InferenceRecommenderSimulator, s
     injector.enabled = False
     simulator.faults.throttle_rate = simulator.faults.server_error_rate = 0.0
     simulator.faults.malformed_rate = simulator.faults.latency_seconds = 0.0
+    simulator.faults.stale_listing_rate = 0.0
     slack.recover()
 
 

@@ -22,12 +22,18 @@ def test_short_soak_loses_nothing_and_duplicates_only_in_the_documented_windows(
     assert result.duplicates["crash between send and record"] <= result.crashes_in_window
     assert result.tick_errors.get("unexpected", 0) == 0
     assert not result.secret_in_logs
+    assert not result.secret_in_table
+    assert result.redirects_followed == 0
     assert result.ok
     injected = {kind for kind, count in result.faults.items() if count}
     assert {
         "dynamodb throttled or 5xx",
         "sagemaker malformed describe",
         "crash before a DynamoDB write",
+        "sagemaker job times from a clock ahead",
+        "sagemaker stale listing entry",
+        "Slack secret: URL wrapped onto two lines",
+        "Slack secret: URL with a password",
     } <= injected
     assert result.delivered["email"] >= result.transitions
     assert result.delivered["slack"] >= result.transitions
