@@ -152,6 +152,7 @@ class SlackNotifier:
 
     def _failure(self, error: urllib.error.HTTPError) -> DeliveryFailed:
         if 300 <= error.code < 400:
+            self._refresh = True
             return DeliveryFailed(
                 f"the Slack webhook answered with a redirect (HTTP {error.code}), which jobwatch never "
                 "follows; check the webhook URL in the Slack secret",
