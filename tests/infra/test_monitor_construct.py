@@ -199,6 +199,7 @@ def test_least_privilege_iam(template: Template) -> None:
     sagemaker = {action for action in actions if action.startswith("sagemaker:")}
     assert sagemaker == {
         "sagemaker:ListInferenceRecommendationsJobs",
+        "sagemaker:ListInferenceRecommendationsJobSteps",
         "sagemaker:DescribeInferenceRecommendationsJob",
     }
     assert not any(action.endswith(":*") or action == "*" for action in actions)
