@@ -532,7 +532,7 @@ class InferenceRecommenderSimulator:
             "ModelConfiguration": {
                 **original["ModelConfiguration"],
                 "CompilationJobName": f"{job.name[:40]}-{instance.removeprefix('ml.').replace('.', '-')}-neo",
-                "InferenceSpecificationName": f"{job.name[:40]}-neo",
+                "InferenceSpecificationName": f"{job.name[:40]}-compiled",
             },
             "RecommendationId": f"{job.name[:40]}/{rng.getrandbits(32):08x}",
         }

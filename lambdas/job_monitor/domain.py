@@ -373,12 +373,12 @@ def _serverless(endpoint: Mapping[str, Any]) -> ServerlessConfig | None:
     )
 
 
-def _configuration(endpoint: Mapping[str, Any]) -> str:
+def _configuration(endpoint: Mapping[str, Any]) -> str | None:
     """The configuration a benchmark ran on, without a count: ``ml.c5.large``, ``serverless 2048 MB``."""
     serverless = _serverless(endpoint)
     if serverless is not None:
         return configuration_label(None, None, serverless)
-    return str(endpoint.get("InstanceType") or "configuration n/a")
+    return _text(endpoint.get("InstanceType"))
 
 
 def _recommendation(item: Mapping[str, Any]) -> Recommendation:
@@ -413,7 +413,7 @@ def benchmarks_from_steps(steps: Iterable[Mapping[str, Any]]) -> BenchmarkOutcom
     reader sees "2 x out of memory on ml.c5.large, ml.c5.xlarge" rather than a list of steps.
     """
     total = 0
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, list[str | None]] = {}
     for step in steps:
         if not step or step.get("StepType", "BENCHMARK") != "BENCHMARK":
             continue
@@ -426,7 +426,9 @@ def benchmarks_from_steps(steps: Iterable[Mapping[str, Any]]) -> BenchmarkOutcom
     failures = sorted(
         (
             BenchmarkFailure(
-                reason=reason, count=len(configurations), configurations=tuple(dict.fromkeys(configurations))
+                reason=reason,
+                count=len(configurations),
+                configurations=tuple(dict.fromkeys(item for item in configurations if item is not None)),
             )
             for reason, configurations in groups.items()
         ),

@@ -233,7 +233,8 @@ def _benchmark_lines(report: JobReport) -> list[str]:
     lines = [f"{outcome.failed} of {outcome.total} benchmarks failed" + (":" if outcome.failures else ".")]
     for failure in outcome.failures[:BENCHMARK_REASONS_SHOWN]:
         reason = _trim(failure.reason, BENCHMARK_REASON_LIMIT)
-        lines.append(f"{failure.count} x on {', '.join(failure.configurations)}: {reason}")
+        where = f" on {', '.join(failure.configurations)}" if failure.configurations else ""
+        lines.append(f"{failure.count} x{where}: {reason}")
     hidden = outcome.failures[BENCHMARK_REASONS_SHOWN:]
     if hidden:
         lines.append(f"{sum(failure.count for failure in hidden)} more, for {len(hidden)} other reasons")
