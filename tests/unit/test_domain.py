@@ -378,3 +378,20 @@ def test_a_report_with_every_new_shape_survives_the_outbox_round_trip() -> None:
         **{**report.__dict__, "benchmarks": benchmarks_from_steps([step("FAILED", "ml.c5.large", "x")])}
     )
     assert JobReport.from_json(report.to_json()) == report
+
+
+def test_a_report_written_by_the_previous_version_still_reads() -> None:
+    """Messages owed when jobwatch is upgraded sit in the outbox in the old form."""
+    old = (
+        '{"name":"sweep","status":"COMPLETED","region":"us-east-1","job_type":"Default","model":"m",'
+        '"description":null,"created_at":"2026-11-01T11:15:00+00:00","completed_at":null,'
+        '"last_modified":"2026-11-01T12:00:00+00:00","failure_reason":null,"recommendations":[{"instance_type":'
+        '"ml.c5.xlarge","instance_count":2,"cost_per_hour":0.408,"cost_per_inference":1e-06,"max_invocations":'
+        '6800,"model_latency_ms":40,"cpu_utilization":null,"memory_utilization":null,"environment":[],'
+        '"recommendation_id":null}],"endpoint_performances":[],"latency_thresholds":[],"max_invocations_target":null}'
+    )
+    report = JobReport.from_json(old)
+    assert report.benchmarks is None
+    assert report.recommendations[0].serverless is None
+    assert report.recommendations[0].configuration == "ml.c5.xlarge x2"
+    assert report.finished_at == NOW
