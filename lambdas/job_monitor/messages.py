@@ -290,9 +290,9 @@ def _headline_details(report: JobReport, options: MessageOptions) -> list[str]:
     return details
 
 
-def _headline(report: JobReport, options: MessageOptions, name: str | None = None) -> str:
+def _headline(report: JobReport, options: MessageOptions) -> str:
     """One line: what happened and, for a completed job, what to deploy."""
-    return _headline_of(_status_word(report), name or report.name, _headline_details(report, options))
+    return _headline_of(_status_word(report), report.name, _headline_details(report, options))
 
 
 def _headline_of(status: str, name: str, details: list[str]) -> str:
@@ -324,14 +324,15 @@ def render_email_subject(report: JobReport, options: MessageOptions | None = Non
     status = _status_word(report)
     name = ascii_line(report.name)
     details = [ascii_line(detail) for detail in _headline_details(report, options or MessageOptions())]
-    for kept in range(len(details), -1, -1):
-        subject = "[jobwatch] " + _headline_of(status, name, details[:kept])
-        excess = len(subject) - SUBJECT_LIMIT
-        if excess <= 0:
-            return subject
-        if len(name) - excess >= SUBJECT_NAME_MIN or kept == 0:
-            return "[jobwatch] " + _headline_of(status, _shorten(name, len(name) - excess), details[:kept])
-    raise AssertionError("unreachable: the last attempt keeps no detail and always returns")
+
+    def excess(kept: int) -> int:
+        return len("[jobwatch] " + _headline_of(status, name, details[:kept])) - SUBJECT_LIMIT
+
+    kept = len(details)
+    while kept and excess(kept) > 0 and len(name) - excess(kept) < SUBJECT_NAME_MIN:
+        kept -= 1
+    name = _shorten(name, len(name) - max(0, excess(kept)))
+    return "[jobwatch] " + _headline_of(status, name, details[:kept])
 
 
 def render_email_body(report: JobReport, options: MessageOptions) -> str:

@@ -322,3 +322,24 @@ def test_the_benchmark_part_is_left_out_when_it_is_unknown() -> None:
     report = replace(load("partly_failed"), benchmarks=None)
     assert "benchmarks failed" not in render_email_body(report, OPTIONS)
     assert render_summary_json(report, OPTIONS)["benchmarks"] is None
+
+
+@pytest.mark.parametrize("instance", ["ml.c5.xlarge", "ml.p4de.24xlarge"])
+def test_every_name_length_gives_a_subject_that_fits_and_keeps_what_it_can(instance: str) -> None:
+    best = Recommendation(
+        instance_type=instance,
+        instance_count=10,
+        compilation_job="neo",
+        cost_per_hour=327.7,
+        cost_per_inference=1e-3,
+    )
+    for length in range(1, 65):
+        name = "j" * length
+        report = JobReport(name=name, status=COMPLETED, region="us-east-1", recommendations=(best,))
+        subject = render_email_subject(report)
+        assert len(subject) <= 99, subject
+        assert subject.startswith("[jobwatch] COMPLETED: j")
+        assert f" - {instance} x10 Neo, $327.700/h" in subject, subject
+        if name in subject:
+            continue
+        assert len(subject) == 99, "a name is shortened only when the subject would not fit"
