@@ -259,6 +259,7 @@ def test_xray_writes_are_the_only_other_grant_on_every_resource(template: Templa
         action for s in role_statements(template) if s["Resource"] == "*" for action in actions_of(s)
     )
     assert on_everything == [
+        "sagemaker:ListInferenceRecommendationsJobSteps",
         "sagemaker:ListInferenceRecommendationsJobs",
         "xray:PutTelemetryRecords",
         "xray:PutTraceSegments",
