@@ -296,8 +296,11 @@ class JobStatusMonitor(Construct):
         self.function.add_to_role_policy(
             iam.PolicyStatement(
                 sid="ListInferenceRecommendationsJobs",
-                actions=["sagemaker:ListInferenceRecommendationsJobs"],
-                resources=["*"],  # the list action supports no resource-level permission
+                actions=[
+                    "sagemaker:ListInferenceRecommendationsJobs",
+                    "sagemaker:ListInferenceRecommendationsJobSteps",
+                ],
+                resources=["*"],  # neither list action supports a resource-level permission
             )
         )
         self.function.add_to_role_policy(

@@ -27,8 +27,10 @@ MAX_PAGE_SIZE = 100
 STOP_SECONDS = 60
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-# Hourly on-demand prices (us-east-1, real-time inference) for the instance types the simulator
-# recommends; GPU and Inferentia instances report no CPU utilisation, as the service gives NaN.
+# Hourly on-demand prices per instance (us-east-1, real-time inference) for the instance types the
+# simulator recommends. A recommendation's CostPerHour is the whole configuration's (price x count)
+# and CostPerInference = CostPerHour / (MaxInvocations x 60), as in real responses. GPU and
+# Inferentia instances report no CPU utilisation, as the service gives NaN.
 INSTANCE_PRICES: dict[str, float] = {
     "ml.m5.large": 0.115,
     "ml.m5.xlarge": 0.23,
@@ -42,6 +44,9 @@ INSTANCE_PRICES: dict[str, float] = {
     "ml.inf2.xlarge": 0.99,
 }
 _ACCELERATED = ("ml.g4dn", "ml.g5", "ml.inf1", "ml.inf2")
+# Serverless inference compute, per second and GB of memory (us-east-1).
+SERVERLESS_PRICE_PER_GB_SECOND = 0.00002
+SERVERLESS = "serverless"  # in ``failed_benchmarks``: a benchmark of a serverless configuration
 
 
 class SimulatedClock:
@@ -105,6 +110,9 @@ class _Job:
     description: str
     region: str
     account_id: str
+    serverless: bool = False
+    compiled: bool = False
+    failed_benchmarks: tuple[tuple[str, str], ...] = ()  # (instance type or SERVERLESS, reason)
     stop_requested_at: datetime | None = None
     deleted_at: datetime | None = None
     visible_when_deleted: bool = False
@@ -189,9 +197,15 @@ class InferenceRecommenderSimulator:
         model_name: str | None = None,
         description: str = "",
         clock_offset_seconds: float = 0.0,
+        serverless: bool = False,
+        compiled: bool = False,
+        failed_benchmarks: tuple[tuple[str, str], ...] = (),
     ) -> None:
         """Script a job. ``clock_offset_seconds`` skews every time the service reports for it
-        (a year ahead: the broken clock a monitor must not follow)."""
+        (a year ahead: the broken clock a monitor must not follow). ``serverless`` adds serverless
+        recommendations, ``compiled`` a Neo-compiled one next to its uncompiled twin,
+        ``failed_benchmarks`` benchmarks that fail (with the reason) on a COMPLETED job, or all of a
+        FAILED job's benchmarks."""
         if outcome not in ("COMPLETED", "FAILED", "STOPPED"):
             raise ValueError(f"outcome must be COMPLETED, FAILED or STOPPED, not {outcome}")
         with self._lock:
@@ -217,6 +231,9 @@ class InferenceRecommenderSimulator:
                 region=self.region,
                 account_id=self.account_id,
                 clock_offset=timedelta(seconds=clock_offset_seconds),
+                serverless=serverless,
+                compiled=compiled,
+                failed_benchmarks=tuple(failed_benchmarks),
             )
 
     def add_finished_jobs(
@@ -458,14 +475,14 @@ class InferenceRecommenderSimulator:
         recommendations = []
         for index, instance in enumerate(instances):
             count = rng.choice([1, 1, 1, 2])
-            hourly = INSTANCE_PRICES[instance]  # per instance, as the API documents CostPerHour
+            hourly = INSTANCE_PRICES[instance] * count  # the whole configuration
             invocations = rng.randint(800, 9000) * count
             accelerated = instance.startswith(_ACCELERATED)
             recommendations.append(
                 {
                     "Metrics": {
                         "CostPerHour": hourly,
-                        "CostPerInference": hourly * count / (invocations * 60),
+                        "CostPerInference": hourly / (invocations * 60),
                         "MaxInvocations": invocations,
                         "ModelLatency": rng.randint(4, 60) if accelerated else rng.randint(15, 240),
                         "CpuUtilization": math.nan if accelerated else round(rng.uniform(35, 95), 2),
@@ -497,7 +514,85 @@ class InferenceRecommenderSimulator:
                     "RecommendationId": f"{job.name[:40]}/{rng.getrandbits(32):08x}",
                 }
             )
+        if job.compiled:
+            recommendations.append(self._compiled_twin(job, recommendations[0], len(recommendations), rng))
+        if job.serverless:
+            for memory in (2048, 4096):
+                recommendations.append(self._serverless(job, len(recommendations), memory, rng))
         return recommendations
+
+    def _compiled_twin(
+        self, job: _Job, original: dict[str, Any], index: int, rng: random.Random
+    ) -> dict[str, Any]:
+        """The same instance with a Neo-compiled model: same price, more invocations, less latency."""
+        metrics = dict(original["Metrics"])
+        metrics["MaxInvocations"] = int(metrics["MaxInvocations"] * rng.uniform(1.3, 2.2))
+        metrics["CostPerInference"] = metrics["CostPerHour"] / (metrics["MaxInvocations"] * 60)
+        metrics["ModelLatency"] = max(1, int(metrics["ModelLatency"] * 0.6))
+        instance = original["EndpointConfiguration"]["InstanceType"]
+        return {
+            **original,
+            "Metrics": metrics,
+            "EndpointConfiguration": {
+                **original["EndpointConfiguration"],
+                "EndpointName": f"sm-epc-{job.name[:40]}-{index}",
+                "VariantName": f"sm-epv-{index}",
+            },
+            "ModelConfiguration": {
+                **original["ModelConfiguration"],
+                "CompilationJobName": f"{job.name[:40]}-{instance.removeprefix('ml.').replace('.', '-')}-neo",
+                "InferenceSpecificationName": f"{job.name[:40]}-compiled",
+            },
+            "RecommendationId": f"{job.name[:40]}/{rng.getrandbits(32):08x}",
+        }
+
+    def _serverless(self, job: _Job, index: int, memory: int, rng: random.Random) -> dict[str, Any]:
+        """A serverless configuration: billed for each inference's duration and memory."""
+        latency = rng.randint(8, 60)
+        invocations = rng.randint(600, 4000)
+        per_inference = latency / 1000 * memory / 1024 * SERVERLESS_PRICE_PER_GB_SECOND
+        return {
+            "Metrics": {
+                "CostPerHour": per_inference * invocations * 60,
+                "CostPerInference": per_inference,
+                "MaxInvocations": invocations,
+                "ModelLatency": latency,
+                "ModelSetupTime": rng.randint(20, 90),
+            },
+            "EndpointConfiguration": {
+                "EndpointName": f"sm-epc-{job.name[:40]}-{index}",
+                "VariantName": f"sm-epv-{index}",
+                "ServerlessConfig": {"MemorySizeInMB": memory, "MaxConcurrency": rng.choice([10, 20, 50])},
+            },
+            "ModelConfiguration": {
+                "EnvironmentParameters": [{"Key": "OMP_NUM_THREADS", "ValueType": "string", "Value": "1"}]
+            },
+            "RecommendationId": f"{job.name[:40]}/{rng.getrandbits(32):08x}",
+        }
+
+    def _failed_steps(self, job: _Job) -> list[dict[str, Any]]:
+        steps = []
+        for index, (configuration, reason) in enumerate(job.failed_benchmarks):
+            endpoint: dict[str, Any] = {
+                "EndpointName": f"sm-epc-{job.name[:40]}-f{index}",
+                "VariantName": f"sm-epv-f{index}",
+            }
+            if configuration == SERVERLESS:
+                endpoint["ServerlessConfig"] = {"MemorySizeInMB": 6144, "MaxConcurrency": 10}
+            else:
+                endpoint.update(InstanceType=configuration, InitialInstanceCount=1)
+            steps.append(
+                _step(
+                    job,
+                    "FAILED",
+                    {
+                        "EndpointConfiguration": endpoint,
+                        "ModelConfiguration": {},
+                        "FailureReason": reason[:1024],
+                    },
+                )
+            )
+        return steps
 
     def _list(self, request: dict[str, Any]) -> dict[str, Any]:
         page_size = _page_size(request)
@@ -612,31 +707,21 @@ class InferenceRecommenderSimulator:
         steps = []
         if status == "COMPLETED":
             for recommendation in self._recommendations(job):
-                steps.append(
-                    {
-                        "StepType": "BENCHMARK",
-                        "JobName": job.name,
-                        "Status": "COMPLETED",
-                        "InferenceBenchmark": {
-                            "Metrics": recommendation["Metrics"],
-                            "EndpointConfiguration": recommendation["EndpointConfiguration"],
-                            "ModelConfiguration": recommendation["ModelConfiguration"],
-                        },
-                    }
-                )
-        elif status in ("IN_PROGRESS", "FAILED", "STOPPING", "STOPPED"):
-            step_status = {"IN_PROGRESS": "IN_PROGRESS", "STOPPING": "STOPPING"}.get(status, status)
-            benchmark: dict[str, Any] = {"ModelConfiguration": {}}  # required by the model
-            if status == "FAILED":
-                benchmark["FailureReason"] = (job.failure_reason or "failed")[:1024]
-            steps.append(
-                {
-                    "StepType": "BENCHMARK",
-                    "JobName": job.name,
-                    "Status": step_status,
-                    "InferenceBenchmark": benchmark,
+                benchmark = {
+                    key: recommendation[key]
+                    for key in ("Metrics", "EndpointConfiguration", "ModelConfiguration")
                 }
-            )
+                steps.append(_step(job, "COMPLETED", benchmark))
+            steps += self._failed_steps(job)
+        elif status == "FAILED" and job.failed_benchmarks:
+            steps = self._failed_steps(job)
+        elif status in ("IN_PROGRESS", "FAILED", "STOPPING", "STOPPED"):
+            unfinished: dict[str, Any] = {"ModelConfiguration": {}}  # required by the model
+            if status == "FAILED":
+                unfinished["FailureReason"] = (job.failure_reason or "failed")[:1024]
+            steps.append(_step(job, status, unfinished))
+        if request.get("StepType", "BENCHMARK") != "BENCHMARK":
+            steps = []
         if request.get("Status"):
             steps = [step for step in steps if step["Status"] == request["Status"]]
         page_size = _page_size(request)
@@ -645,6 +730,10 @@ class InferenceRecommenderSimulator:
         if start + page_size < len(steps):
             response["NextToken"] = str(start + page_size)
         return response
+
+
+def _step(job: _Job, status: str, benchmark: dict[str, Any]) -> dict[str, Any]:
+    return {"StepType": "BENCHMARK", "JobName": job.name, "Status": status, "InferenceBenchmark": benchmark}
 
 
 def _epoch(moment: datetime) -> float:

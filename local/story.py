@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from local.simulator import InferenceRecommenderSimulator, SimulatedClock
+from local.simulator import SERVERLESS, InferenceRecommenderSimulator, SimulatedClock
 
 TICK_SECONDS = 300
 STORY_START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -18,6 +18,9 @@ HOSTILE_FAILURE = (
     "CreateEndpoint operation: <https://evil.example/login|Click here to re-authenticate> @here "
     "*urgent* `rm -rf` — the model container exited with code 137 (OOMKilled) while loading "
     "s3://ml-artifacts/llama/model.tar.gz. " + "Traceback line. " * 200
+)
+OUT_OF_MEMORY = (
+    "Benchmark failed: the model container was killed for exceeding the instance's memory (exit code 137)."
 )
 
 
@@ -30,6 +33,9 @@ class ScriptedJob:
     job_type: str = "Default"
     failure_reason: str | None = None
     endpoints: tuple[str, ...] = ()
+    serverless: bool = False
+    compiled: bool = False
+    failed_benchmarks: tuple[tuple[str, str], ...] = ()
     note: str = ""
 
 
@@ -72,6 +78,37 @@ STORY: tuple[ScriptedJob, ...] = (
         runs_for_ticks=0.6,
         note="created and finished between two ticks",
     ),
+    ScriptedJob(
+        name="distilbert-serverless",
+        outcome="COMPLETED",
+        created_after_ticks=0.5,
+        runs_for_ticks=1.8,
+        serverless=True,
+        note="recommends serverless configurations next to instances",
+    ),
+    ScriptedJob(
+        name="resnet18-neo",
+        outcome="COMPLETED",
+        created_after_ticks=0.8,
+        runs_for_ticks=1.5,
+        compiled=True,
+        note="a Neo-compiled recommendation next to its uncompiled twin",
+    ),
+    ScriptedJob(
+        name="gpt2-medium-sizing",
+        outcome="COMPLETED",
+        created_after_ticks=1.0,
+        runs_for_ticks=2.0,
+        failed_benchmarks=(
+            ("ml.c5.large", OUT_OF_MEMORY),
+            ("ml.c5.xlarge", OUT_OF_MEMORY),
+            (
+                SERVERLESS,
+                "Benchmark failed: the model exceeds the serverless endpoint's 10 GB container limit.",
+            ),
+        ),
+        note="completes although 3 of its benchmarks failed",
+    ),
 )
 HISTORY = ("legacy-sweep-2025-01", "legacy-sweep-2025-02", "legacy-failed-2025-03")
 TICKS = 5
@@ -105,5 +142,8 @@ def build_world(seed: int = 7) -> tuple[SimulatedClock, InferenceRecommenderSimu
             job_type=job.job_type,
             failure_reason=job.failure_reason,
             endpoints=job.endpoints,
+            serverless=job.serverless,
+            compiled=job.compiled,
+            failed_benchmarks=job.failed_benchmarks,
         )
     return clock, simulator

@@ -49,12 +49,34 @@ class JobSummary:
     failure_reason: str | None = None
 
 
+# A real-time or serverless invocation times out after 60 seconds, so a ModelLatency above this
+# cannot be milliseconds (the documented unit): it is shown as not available, never as a number.
+MAX_PLAUSIBLE_LATENCY_MS = 60_000
+HOURS_PER_MONTH = 730
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerlessConfig:
+    """A serverless endpoint configuration: billed per use, so it has no around-the-clock cost."""
+
+    memory_mb: int | None = None
+    max_concurrency: int | None = None
+    provisioned_concurrency: int | None = None
+
+
 @dataclass(frozen=True, kw_only=True)
 class Recommendation:
-    """One recommended endpoint configuration; a metric the service gave as NaN is None."""
+    """One recommended endpoint configuration; a metric the service gave as NaN is None.
 
-    instance_type: str
+    ``cost_per_hour`` prices the whole configuration (all its instances), as real responses do:
+    ``CostPerInference == CostPerHour / (MaxInvocations x 60)`` holds in every one of them.
+    """
+
+    instance_type: str | None = None
     instance_count: int | None = None
+    serverless: ServerlessConfig | None = None
+    compilation_job: str | None = None
+    inference_specification: str | None = None
     cost_per_hour: float | None = None
     cost_per_inference: float | None = None
     max_invocations: int | None = None
@@ -63,6 +85,57 @@ class Recommendation:
     memory_utilization: float | None = None
     environment: tuple[tuple[str, str], ...] = ()
     recommendation_id: str | None = None
+
+    @property
+    def configuration(self) -> str:
+        """What to deploy, in a few words: ``ml.c5.xlarge x2``, ``serverless 2048 MB``."""
+        return configuration_label(self.instance_type, self.instance_count, self.serverless)
+
+    @property
+    def compiled(self) -> bool:
+        return self.compilation_job is not None
+
+    @property
+    def monthly_cost(self) -> float | None:
+        """Running the configuration around the clock; None for serverless, which bills per use."""
+        if self.serverless is not None or self.cost_per_hour is None:
+            return None
+        return self.cost_per_hour * HOURS_PER_MONTH
+
+    def meets_invocations(self, target: int | None) -> bool | None:
+        """Whether it sustains the job's requested invocations per minute; None when unknown."""
+        if target is None or self.max_invocations is None:
+            return None
+        return self.max_invocations >= target
+
+
+def configuration_label(
+    instance_type: str | None, instance_count: int | None, serverless: ServerlessConfig | None
+) -> str:
+    if serverless is not None:
+        memory = "n/a" if serverless.memory_mb is None else f"{serverless.memory_mb}"
+        return f"serverless {memory} MB"
+    if instance_type is None:
+        return "configuration n/a"
+    return f"{instance_type} x{'n/a' if instance_count is None else instance_count}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BenchmarkFailure:
+    """Benchmarks that failed for one reason, and the configurations they ran on."""
+
+    reason: str
+    count: int
+    configurations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class BenchmarkOutcome:
+    """What ListInferenceRecommendationsJobSteps says of a job's benchmarks."""
+
+    total: int
+    failed: int
+    failures: tuple[BenchmarkFailure, ...] = ()  # grouped by reason, the most frequent first
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,10 +171,16 @@ class JobReport:
     endpoint_performances: tuple[EndpointPerformance, ...] = ()
     latency_thresholds: tuple[LatencyThreshold, ...] = ()
     max_invocations_target: int | None = None
+    benchmarks: BenchmarkOutcome | None = None  # None: not asked for, or the call failed
+
+    @property
+    def finished_at(self) -> datetime | None:
+        """CompletionTime, or for a finished job without it (older jobs) its LastModifiedTime."""
+        return self.completed_at or (self.last_modified if is_terminal(self.status) else None)
 
     @property
     def duration_seconds(self) -> float | None:
-        end = self.completed_at or (self.last_modified if is_terminal(self.status) else None)
+        end = self.finished_at
         if self.created_at is None or end is None:
             return None
         return max(0.0, (end - self.created_at).total_seconds())
@@ -116,8 +195,7 @@ class JobReport:
         for key in ("created_at", "completed_at", "last_modified"):
             data[key] = _parse_datetime(data.get(key))
         data["recommendations"] = tuple(
-            Recommendation(**{**item, "environment": tuple(tuple(pair) for pair in item["environment"])})
-            for item in data.get("recommendations", ())
+            _recommendation_from_json(item) for item in data.get("recommendations", ())
         )
         data["endpoint_performances"] = tuple(
             EndpointPerformance(**item) for item in data.get("endpoint_performances", ())
@@ -125,6 +203,16 @@ class JobReport:
         data["latency_thresholds"] = tuple(
             LatencyThreshold(**item) for item in data.get("latency_thresholds", ())
         )
+        benchmarks = data.get("benchmarks")
+        if benchmarks is not None:
+            data["benchmarks"] = BenchmarkOutcome(
+                total=benchmarks["total"],
+                failed=benchmarks["failed"],
+                failures=tuple(
+                    BenchmarkFailure(**{**item, "configurations": tuple(item["configurations"])})
+                    for item in benchmarks["failures"]
+                ),
+            )
         return cls(**data)
 
     @classmethod
@@ -158,6 +246,17 @@ class JobReport:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def _recommendation_from_json(item: dict[str, Any]) -> Recommendation:
+    serverless = item.get("serverless")
+    return Recommendation(
+        **{
+            **item,
+            "environment": tuple(tuple(pair) for pair in item["environment"]),
+            "serverless": None if serverless is None else ServerlessConfig(**serverless),
+        }
+    )
+
+
 def _encode_datetime(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
@@ -187,9 +286,20 @@ def _whole(value: Any) -> int | None:
     return None if number is None else round(number)
 
 
+def _latency(value: Any) -> int | None:
+    """ModelLatency in milliseconds; a value no real-time invocation can take is another unit."""
+    latency = _whole(value)
+    return None if latency is None or not 0 <= latency <= MAX_PLAUSIBLE_LATENCY_MS else latency
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value else None
+
+
 def _utc(value: Any) -> datetime | None:
+    """A moment in UTC. boto3 gives the machine's local zone (tzlocal), which is UTC only on Lambda."""
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     return None
 
 
@@ -226,11 +336,7 @@ def report_from_description(response: Mapping[str, Any], *, region: str) -> JobR
             _recommendation(item) for item in response.get("InferenceRecommendations") or () if item
         ),
         endpoint_performances=tuple(
-            EndpointPerformance(
-                endpoint_name=(item.get("EndpointInfo") or {}).get("EndpointName") or "unnamed endpoint",
-                max_invocations=_whole((item.get("Metrics") or {}).get("MaxInvocations")),
-                model_latency_ms=_whole((item.get("Metrics") or {}).get("ModelLatency")),
-            )
+            _endpoint_performance(item, input_config)
             for item in response.get("EndpointPerformances") or ()
             if item
         ),
@@ -243,17 +349,54 @@ def report_from_description(response: Mapping[str, Any], *, region: str) -> JobR
     )
 
 
+def _endpoint_performance(item: Mapping[str, Any], input_config: Mapping[str, Any]) -> EndpointPerformance:
+    """An existing endpoint's benchmark. A job names at most one endpoint (InputConfig.Endpoints),
+    so when the result does not carry the name, the job's own request says which endpoint it was."""
+    metrics = item.get("Metrics") or {}
+    requested = [endpoint.get("EndpointName") for endpoint in input_config.get("Endpoints") or () if endpoint]
+    name = (item.get("EndpointInfo") or {}).get("EndpointName")
+    if not name and len(requested) == 1:
+        name = requested[0]
+    return EndpointPerformance(
+        endpoint_name=str(name or "existing endpoint (name not given)"),
+        max_invocations=_whole(metrics.get("MaxInvocations")),
+        model_latency_ms=_latency(metrics.get("ModelLatency")),
+    )
+
+
+def _serverless(endpoint: Mapping[str, Any]) -> ServerlessConfig | None:
+    config = endpoint.get("ServerlessConfig")
+    if not config:
+        return None
+    return ServerlessConfig(
+        memory_mb=_whole(config.get("MemorySizeInMB")),
+        max_concurrency=_whole(config.get("MaxConcurrency")),
+        provisioned_concurrency=_whole(config.get("ProvisionedConcurrency")),
+    )
+
+
+def _configuration(endpoint: Mapping[str, Any]) -> str | None:
+    """The configuration a benchmark ran on, without a count: ``ml.c5.large``, ``serverless 2048 MB``."""
+    serverless = _serverless(endpoint)
+    if serverless is not None:
+        return configuration_label(None, None, serverless)
+    return _text(endpoint.get("InstanceType"))
+
+
 def _recommendation(item: Mapping[str, Any]) -> Recommendation:
     metrics = item.get("Metrics") or {}
     endpoint = item.get("EndpointConfiguration") or {}
     model = item.get("ModelConfiguration") or {}
     return Recommendation(
-        instance_type=str(endpoint.get("InstanceType") or "unknown instance"),
+        instance_type=_text(endpoint.get("InstanceType")),
         instance_count=_whole(endpoint.get("InitialInstanceCount")),
+        serverless=_serverless(endpoint),
+        compilation_job=_text(model.get("CompilationJobName")),
+        inference_specification=_text(model.get("InferenceSpecificationName")),
         cost_per_hour=_number(metrics.get("CostPerHour")),
         cost_per_inference=_number(metrics.get("CostPerInference")),
         max_invocations=_whole(metrics.get("MaxInvocations")),
-        model_latency_ms=_whole(metrics.get("ModelLatency")),
+        model_latency_ms=_latency(metrics.get("ModelLatency")),
         cpu_utilization=_number(metrics.get("CpuUtilization")),
         memory_utilization=_number(metrics.get("MemoryUtilization")),
         environment=tuple(
@@ -265,6 +408,39 @@ def _recommendation(item: Mapping[str, Any]) -> Recommendation:
     )
 
 
+def benchmarks_from_steps(steps: Iterable[Mapping[str, Any]]) -> BenchmarkOutcome:
+    """ListInferenceRecommendationsJobSteps' BENCHMARK steps: how many ran, which failed and why.
+
+    Failures are grouped by their exact reason, each with the configurations it hit, so a
+    reader sees "2 x out of memory on ml.c5.large, ml.c5.xlarge" rather than a list of steps.
+    """
+    total = 0
+    groups: dict[str, list[str | None]] = {}
+    for step in steps:
+        if not step or step.get("StepType", "BENCHMARK") != "BENCHMARK":
+            continue
+        total += 1
+        if step.get("Status") != FAILED:
+            continue
+        benchmark = step.get("InferenceBenchmark") or {}
+        reason = " ".join(str(benchmark.get("FailureReason") or "no reason given").split())
+        groups.setdefault(reason, []).append(_configuration(benchmark.get("EndpointConfiguration") or {}))
+    failures = sorted(
+        (
+            BenchmarkFailure(
+                reason=reason,
+                count=len(configurations),
+                configurations=tuple(dict.fromkeys(item for item in configurations if item is not None)),
+            )
+            for reason, configurations in groups.items()
+        ),
+        key=lambda failure: -failure.count,
+    )
+    return BenchmarkOutcome(
+        total=total, failed=sum(failure.count for failure in failures), failures=tuple(failures)
+    )
+
+
 # --- Ranking ------------------------------------------------------------------------------------
 
 
@@ -272,7 +448,7 @@ def rank(recommendations: Iterable[Recommendation], objective: str) -> list[Reco
     """Best first for the objective; a recommendation missing the objective's metric sorts last.
 
     cost: lowest cost per inference; latency: lowest model latency; throughput: most invocations
-    per minute. Ties fall back to the lower hourly cost, then the instance type, so the order is stable.
+    per minute. Ties fall back to the lower hourly cost, then the configuration, so the order is stable.
     """
 
     def key(item: Recommendation) -> tuple[bool, float, float, str]:
@@ -287,7 +463,7 @@ def rank(recommendations: Iterable[Recommendation], objective: str) -> list[Reco
             primary is None,
             0.0 if primary is None else float(primary),
             math.inf if hourly is None else hourly,
-            item.instance_type,
+            item.configuration,
         )
 
     return sorted(recommendations, key=key)

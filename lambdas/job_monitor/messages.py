@@ -7,8 +7,11 @@ Job text is untrusted (whoever creates a job writes its description, environment
 the model, its failure reason): every entry point first passes the report through
 ``_sanitized``, and each form escapes what it shows, trimming by the escaped length.
 
-Assumptions, stated once: CostPerHour is per instance (the API: "the cost per hour for the
-instance"), so a configuration costs CostPerHour x InitialInstanceCount; a month is 730 hours.
+Assumptions, stated once: CostPerHour is the cost of the whole recommended configuration, all
+its instances together (the developer guide: "the estimated cost per hour for your real-time
+endpoint"; real responses agree: CostPerInference = CostPerHour / (MaxInvocations x 60)); a month
+is 730 hours. A serverless configuration bills per use, so it gets no around-the-clock figure.
+Times are UTC: the report holds them converted.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from urllib.parse import quote
 from job_monitor.domain import (
     COMPLETED,
     FAILED,
+    HOURS_PER_MONTH,
     IN_PROGRESS,
     STOPPED,
     JobReport,
@@ -31,7 +35,6 @@ from job_monitor.domain import (
     rank,
 )
 
-HOURS_PER_MONTH = 730
 SUBJECT_LIMIT = 99  # SNS: "less than 100 characters", ASCII, no line breaks
 SLACK_HEADER_LIMIT = 150
 SLACK_TEXT_LIMIT = 3000
@@ -49,6 +52,9 @@ ENVIRONMENT_KEY_LIMIT = 100
 SNS_MESSAGE_LIMIT = 262_144  # bytes of UTF-8, message attributes and subject included
 TRUNCATED = "… (truncated)"
 LINE_BREAK_MARK = " ⏎ "
+SUBJECT_NAME_MIN = 24  # a job name is shortened to no less than this to keep the headline's details
+BENCHMARK_REASONS_SHOWN = 5
+BENCHMARK_REASON_LIMIT = 300
 
 _STATUS_ICON = {COMPLETED: "✅", FAILED: "❌", STOPPED: "⏹️", IN_PROGRESS: "▶️"}
 _STATUS_WORD = {COMPLETED: "COMPLETED", FAILED: "FAILED", STOPPED: "STOPPED", IN_PROGRESS: "STARTED"}
@@ -89,10 +95,14 @@ def _per_million(item: Recommendation) -> str:
     return _na(None if item.cost_per_inference is None else item.cost_per_inference * 1_000_000, ".2f")
 
 
-def _monthly(item: Recommendation) -> float | None:
-    if item.cost_per_hour is None:
-        return None
-    return item.cost_per_hour * (item.instance_count or 1) * HOURS_PER_MONTH
+def _configuration(item: Recommendation) -> str:
+    """The configuration as the table shows it; a Neo-compiled model is marked."""
+    return f"{item.configuration} Neo" if item.compiled else item.configuration
+
+
+def _hourly(item: Recommendation) -> str:
+    """$/hour for the table: a serverless configuration bills per use, not per hour."""
+    return "per use" if item.serverless is not None else _na(item.cost_per_hour, ".4f")
 
 
 def _duration(report: JobReport) -> str:
@@ -106,6 +116,10 @@ def _duration(report: JobReport) -> str:
 
 def _when(moment: datetime | None) -> str:
     return "n/a" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def _trim(text: str, limit: int) -> str:
@@ -183,11 +197,25 @@ def _defang(text: str) -> str:
 
 
 def console_url(report: JobReport) -> str:
+    """The SageMaker console of the job's region, in its partition.
+
+    No AWS documentation gives a URL for one Inference Recommender job's page, so the link opens
+    the documented console home ("https://console.aws.amazon.com/sagemaker/", the developer
+    guide's entry point, with the region's host and ``region=``) and every message names the job
+    next to the link. China and GovCloud regions have their own console hosts.
+    """
     region = report.region
-    return (
-        f"https://{region}.console.aws.amazon.com/sagemaker/home?region={region}"
-        f"#/inference-recommender/{quote(report.name, safe='')}"
-    )
+    if region.startswith("cn-"):
+        host = "console.amazonaws.cn"
+    elif region.startswith("us-gov-"):
+        host = "console.amazonaws-us-gov.com"
+    else:
+        host = f"{region}.console.aws.amazon.com"
+    return f"https://{host}/sagemaker/home?region={quote(region, safe='')}"
+
+
+def _console_hint(report: JobReport) -> str:
+    return f"Inference recommender jobs > {report.name}"
 
 
 def _top(report: JobReport, options: MessageOptions) -> list[Recommendation]:
@@ -195,16 +223,86 @@ def _top(report: JobReport, options: MessageOptions) -> list[Recommendation]:
 
 
 def _threshold_lines(report: JobReport, best: Recommendation) -> list[str]:
-    """Whether the best recommendation meets each latency threshold the job was given."""
-    lines = []
-    for threshold in report.latency_thresholds:
-        if best.model_latency_ms is None:
-            verdict = "not measured"
-        elif best.model_latency_ms <= threshold.value_ms:
-            verdict = f"met ({best.model_latency_ms} ms)"
-        else:
-            verdict = f"NOT met ({best.model_latency_ms} ms)"
-        lines.append(f"Latency threshold {threshold.percentile} <= {threshold.value_ms} ms: {verdict}")
+    """The job's latency threshold next to what the service reports, without a verdict.
+
+    The threshold is a percentile; ModelLatency is one value at the maximum invocations, so
+    calling the threshold met or not would compare two different things.
+    """
+    if best.model_latency_ms is None:
+        reported = "#1 reports no usable model latency"
+    else:
+        reported = f"#1 reports a model latency of {best.model_latency_ms} ms at its maximum invocations"
+    return [
+        f"Latency threshold given to the job: {threshold.percentile} <= {threshold.value_ms} ms; "
+        f"{reported} (one value, not a {threshold.percentile})"
+        for threshold in report.latency_thresholds
+    ]
+
+
+def _target_line(report: JobReport, top: list[Recommendation]) -> str | None:
+    """Whether each shown recommendation sustains the invocations per minute the job asked for."""
+    target = report.max_invocations_target
+    if target is None:
+        return None
+    verdicts = []
+    for number, item in enumerate(top, 1):
+        meets = item.meets_invocations(target)
+        verdict = {True: "meets it", False: "does NOT meet it", None: "unknown"}[meets]
+        verdicts.append(f"#{number} {verdict} ({_na(item.max_invocations, ',')}/min)")
+    return f"Requested {target:,} invocations/min: " + ", ".join(verdicts)
+
+
+def _monthly_line(best: Recommendation) -> str | None:
+    """What running #1 costs: a month around the clock, or per inference for serverless."""
+    if best.serverless is not None:
+        if best.cost_per_inference is None:
+            return None
+        return f"#1 is serverless and billed per use: about ${_per_million(best)} per 1M inferences"
+    monthly = best.monthly_cost
+    if monthly is None or best.cost_per_hour is None:
+        return None
+    return (
+        f"Running #1 around the clock: about ${monthly:,.2f}/month "
+        f"(${best.cost_per_hour:.4f}/h for the whole configuration x {HOURS_PER_MONTH} h)"
+    )
+
+
+def _detail(item: Recommendation) -> str:
+    """What deploying a recommendation means beyond its table row."""
+    parts = []
+    if item.serverless is not None:
+        parts.append(
+            f"serverless, {_na(item.serverless.memory_mb, 'd', ' MB')} memory, "
+            f"max concurrency {_na(item.serverless.max_concurrency, 'd')}"
+            + (
+                f", provisioned concurrency {item.serverless.provisioned_concurrency}"
+                if item.serverless.provisioned_concurrency is not None
+                else ""
+            )
+        )
+    if item.compilation_job is not None:
+        parts.append(f"compiled with SageMaker Neo (compilation job {item.compilation_job})")
+    if item.inference_specification is not None:
+        parts.append(f"inference specification {item.inference_specification}")
+    parts.append(f"environment {_environment(item)}")
+    return "; ".join(parts)
+
+
+def _benchmark_lines(report: JobReport) -> list[str]:
+    """For a failed or partly failed job: how many benchmarks failed, why, and on what."""
+    outcome = report.benchmarks
+    if outcome is None or (report.status != FAILED and outcome.failed == 0):
+        return []
+    if outcome.total == 0:
+        return ["No benchmark ran."]
+    lines = [f"{outcome.failed} of {outcome.total} benchmarks failed" + (":" if outcome.failures else ".")]
+    for failure in outcome.failures[:BENCHMARK_REASONS_SHOWN]:
+        reason = _trim(failure.reason, BENCHMARK_REASON_LIMIT)
+        where = f" on {', '.join(failure.configurations)}" if failure.configurations else ""
+        lines.append(f"{failure.count} x{where}: {reason}")
+    hidden = outcome.failures[BENCHMARK_REASONS_SHOWN:]
+    if hidden:
+        lines.append(f"{sum(failure.count for failure in hidden)} more, for {len(hidden)} other reasons")
     return lines
 
 
@@ -227,12 +325,11 @@ def _endpoint_lines(report: JobReport, best: Recommendation) -> list[str]:
 
 def _table(rows: list[Recommendation]) -> list[str]:
     """A fixed-width table that fits a Slack code block and an email without wrapping."""
-    header = f"{'#':<2} {'Instance':<20} {'$/hour':>7} {'$/1M inf':>8} {'Inv/min':>8} {'Latency':>8} {'CPU':>6} {'Mem':>6}"
+    header = f"{'#':<2} {'Configuration':<22} {'$/hour':>7} {'$/1M inf':>8} {'Inv/min':>8} {'Latency':>8} {'CPU':>6} {'Mem':>6}"
     lines = [header]
     for number, item in enumerate(rows, 1):
-        instance = f"{item.instance_type} x{_na(item.instance_count, 'd')}"
         lines.append(
-            f"{number:<2} {instance:<20} {_na(item.cost_per_hour, '.4f'):>7} {_per_million(item):>8} "
+            f"{number:<2} {_configuration(item):<22} {_hourly(item):>7} {_per_million(item):>8} "
             f"{_na(item.max_invocations, ','):>8} {_na(item.model_latency_ms, 'd', ' ms'):>8} "
             f"{_na(item.cpu_utilization, '.1f', '%'):>6} {_na(item.memory_utilization, '.1f', '%'):>6}"
         )
@@ -261,35 +358,66 @@ def _environment(item: Recommendation) -> str:
     return ", ".join(f"{key}={value}" for key, value in _bounded_environment(item)) or "none"
 
 
+def _headline_details(report: JobReport, options: MessageOptions) -> list[str]:
+    """The facts after the job's name, most important first: what to deploy, then its cost."""
+    if report.status != COMPLETED:
+        return []
+    top = _top(report, options)
+    if not top:
+        return ["no recommendations"]
+    best = top[0]
+    details = [_configuration(best)]
+    if best.serverless is None:
+        details.append(f"${_na(best.cost_per_hour, '.3f')}/h")
+    details.append(f"${_per_million(best)}/1M inf")
+    return details
+
+
 def _headline(report: JobReport, options: MessageOptions) -> str:
     """One line: what happened and, for a completed job, what to deploy."""
-    status = _status_word(report)
-    if report.status == COMPLETED:
-        top = _top(report, options)
-        if not top:
-            return f"{status}: {report.name} - no recommendations"
-        best = top[0]
-        return (
-            f"{status}: {report.name} - {best.instance_type} x{_na(best.instance_count, 'd')}, "
-            f"${_na(best.cost_per_hour, '.3f')}/h, ${_per_million(best)}/1M inf"
-        )
-    return f"{status}: {report.name}"
+    return _headline_of(_status_word(report), report.name, _headline_details(report, options))
+
+
+def _headline_of(status: str, name: str, details: list[str]) -> str:
+    return f"{status}: {name}" + (" - " + ", ".join(details) if details else "")
+
+
+def _shorten(name: str, length: int) -> str:
+    """Keep both ends of a long name: sweeps often differ only in their suffix."""
+    if len(name) <= length:
+        return name
+    head = (length - 3 + 1) // 2
+    return name[:head] + "..." + name[len(name) - (length - 3 - head) :]
 
 
 # --- email ------------------------------------------------------------------------------------
 
 
 def render_email_subject(report: JobReport, options: MessageOptions | None = None) -> str:
-    """ASCII, one line, under 100 characters; the job name is shortened, never the status."""
+    """ASCII, one line, under 100 characters, keeping as much of the headline as fits.
+
+    The status always stays. A long job name is shortened in the middle (to no less than
+    SUBJECT_NAME_MIN characters) before a detail is dropped; details go from the last (cost) to
+    the first (what to deploy).
+    """
+
     report = _sanitized(report)
-    subject = "[jobwatch] " + _headline(report, options or MessageOptions())
-    subject = subject.encode("ascii", "replace").decode("ascii").replace("\n", " ").replace("\r", " ")
-    if len(subject) <= SUBJECT_LIMIT:
-        return subject
-    prefix = f"[jobwatch] {_status_word(report)}: "
-    room = SUBJECT_LIMIT - len(prefix)
-    name = report.name if len(report.name) <= room else report.name[: room - 3] + "..."
-    return prefix + name
+
+    def ascii_line(text: str) -> str:
+        return text.encode("ascii", "replace").decode("ascii").replace("\n", " ").replace("\r", " ")
+
+    status = _status_word(report)
+    name = ascii_line(report.name)
+    details = [ascii_line(detail) for detail in _headline_details(report, options or MessageOptions())]
+
+    def excess(kept: int) -> int:
+        return len("[jobwatch] " + _headline_of(status, name, details[:kept])) - SUBJECT_LIMIT
+
+    kept = len(details)
+    while kept and excess(kept) > 0 and len(name) - excess(kept) < SUBJECT_NAME_MIN:
+        kept -= 1
+    name = _shorten(name, len(name) - max(0, excess(kept)))
+    return "[jobwatch] " + _headline_of(status, name, details[:kept])
 
 
 def render_email_body(report: JobReport, options: MessageOptions) -> str:
@@ -304,7 +432,7 @@ def render_email_body(report: JobReport, options: MessageOptions) -> str:
         f"Created    {_when(report.created_at)}",
     ]
     if report.status != IN_PROGRESS:
-        lines.append(f"Finished   {_when(report.completed_at)} (took {_duration(report)})")
+        lines.append(f"Finished   {_when(report.finished_at)} (took {_duration(report)})")
     if report.description:
         lines.append(f"About      {_one_line(report.description)}")
     lines.append("")
@@ -317,7 +445,10 @@ def render_email_body(report: JobReport, options: MessageOptions) -> str:
         lines += ["The job was stopped before it finished; it published no recommendations.", ""]
     else:
         lines += ["The job has started its load tests; another message follows when it finishes.", ""]
-    lines += ["Open in the SageMaker console:", console_url(report), ""]
+    benchmarks = _benchmark_lines(report)
+    if benchmarks:
+        lines += [benchmarks[0], *(f"  {line}" for line in benchmarks[1:]), ""]
+    lines += [f"Open the SageMaker console ({_console_hint(report)}):", console_url(report), ""]
     return "\n".join(lines)
 
 
@@ -330,15 +461,14 @@ def _email_recommendations(report: JobReport, options: MessageOptions) -> list[s
         f"Top {len(top)} of {len(report.recommendations)} recommendations by {_OBJECTIVE_TITLE[options.objective]}:"
     ]
     lines += _table(top)
-    lines += ["", "Environment each recommendation sets:"]
-    lines += [f"#{number} {_environment(item)}" for number, item in enumerate(top, 1)]
+    lines += [
+        "$/hour is for the whole configuration, all its instances.",
+        "",
+        "What each recommendation sets:",
+    ]
+    lines += [f"#{number} {_detail(item)}" for number, item in enumerate(top, 1)]
     lines.append("")
-    monthly = _monthly(best)
-    if monthly is not None:
-        lines.append(
-            f"Running #1 around the clock: about ${monthly:,.2f}/month "
-            f"(${best.cost_per_hour:.4f}/h x {best.instance_count or 1} instance(s) x {HOURS_PER_MONTH} h)"
-        )
+    lines += [line for line in (_monthly_line(best), _target_line(report, top)) if line]
     lines += _threshold_lines(report, best)
     endpoints = _endpoint_lines(report, best)
     if endpoints:
@@ -393,13 +523,19 @@ def render_slack(report: JobReport, options: MessageOptions) -> dict[str, Any]:
                 "text": _mrkdwn("Load tests have started; another message follows when it finishes."),
             }
         )
+    benchmarks = _benchmark_lines(report)
+    if benchmarks:
+        text = f"*{escape_slack(benchmarks[0])}*\n" + "\n".join(
+            f"• {escape_slack(line)}" for line in benchmarks[1:]
+        )
+        blocks.append({"type": "section", "text": _mrkdwn(text.rstrip())})
     blocks.append(
         {
             "type": "actions",
             "elements": [
                 {
                     "type": "button",
-                    "text": {"type": "plain_text", "text": "Open in SageMaker console"},
+                    "text": {"type": "plain_text", "text": "Open the SageMaker console"},
                     "url": console_url(report),
                 }
             ],
@@ -410,7 +546,8 @@ def render_slack(report: JobReport, options: MessageOptions) -> dict[str, Any]:
             "type": "context",
             "elements": [
                 _mrkdwn(
-                    f"jobwatch · created {_when(report.created_at)} · finished {_when(report.completed_at)}"
+                    f"jobwatch · created {_when(report.created_at)} · finished {_when(report.finished_at)}"
+                    f" · in the console: {escape_slack(_console_hint(report))}"
                 )
             ],
         }
@@ -434,19 +571,23 @@ def _slack_recommendations(report: JobReport, options: MessageOptions) -> list[d
     title = f"*Top {len(top)} of {len(report.recommendations)} by {_OBJECTIVE_TITLE[options.objective]}*"
     table = _code_block("\n".join(_table(top)), SLACK_TEXT_LIMIT - len(title) - 1)
     blocks: list[dict[str, Any]] = [{"type": "section", "text": _mrkdwn(f"{title}\n{table}")}]
-    # Values are job text: in a code block, so no *bold*, no auto-linked URL, no forged line.
-    environment = "\n".join(f"#{number} {_environment(item)}" for number, item in enumerate(top, 1))
-    label = "Environment:\n"
+    # Details are job text (environment, compilation job): in a code block, so no *bold*, no
+    # auto-linked URL, no forged line.
+    details = "\n".join(f"#{number} {_detail(item)}" for number, item in enumerate(top, 1))
+    label = "$/hour is for the whole configuration, all its instances.\n"
     blocks.append(
         {
             "type": "context",
-            "elements": [_mrkdwn(label + _code_block(environment, SLACK_TEXT_LIMIT - len(label)))],
+            "elements": [_mrkdwn(label + _code_block(details, SLACK_TEXT_LIMIT - len(label)))],
         }
     )
     facts = []
-    monthly = _monthly(best)
+    monthly = _monthly_line(best)
     if monthly is not None:
-        facts.append(f"💰 Running #1 around the clock: about *${monthly:,.2f}/month*")
+        facts.append(f"💰 {monthly}")
+    target = _target_line(report, top)
+    if target is not None:
+        facts.append(f"🎯 {target}")
     facts += [f"⏱️ {line}" for line in _threshold_lines(report, best)]
     endpoints = _endpoint_lines(report, best)
     if endpoints:
@@ -471,31 +612,67 @@ def render_summary_json(report: JobReport, options: MessageOptions) -> dict[str,
         "job_type": report.job_type,
         "model": report.model,
         "region": report.region,
-        "created_at": report.created_at.isoformat() if report.created_at else None,
-        "completed_at": report.completed_at.isoformat() if report.completed_at else None,
+        "created_at": _iso(report.created_at),
+        "completed_at": _iso(report.completed_at),
+        "finished_at": _iso(report.finished_at),
         "duration_seconds": report.duration_seconds,
         "failure_reason": _trim(report.failure_reason, EMAIL_FAILURE_LIMIT)
         if report.failure_reason
         else None,
         "objective": options.objective,
+        "max_invocations_target": report.max_invocations_target,
+        "latency_thresholds": [
+            {"percentile": threshold.percentile, "value_ms": threshold.value_ms}
+            for threshold in report.latency_thresholds
+        ],
         "recommendations_total": len(report.recommendations),
         "top_recommendations": [
             {
                 "rank": number,
+                "configuration": item.configuration,
                 "instance_type": item.instance_type,
                 "instance_count": item.instance_count,
+                "serverless": None
+                if item.serverless is None
+                else {
+                    "memory_mb": item.serverless.memory_mb,
+                    "max_concurrency": item.serverless.max_concurrency,
+                    "provisioned_concurrency": item.serverless.provisioned_concurrency,
+                },
+                "compilation_job": item.compilation_job,
+                "inference_specification": item.inference_specification,
                 "cost_per_hour": item.cost_per_hour,
                 "cost_per_inference": item.cost_per_inference,
                 "max_invocations": item.max_invocations,
                 "model_latency_ms": item.model_latency_ms,
                 "cpu_utilization": item.cpu_utilization,
                 "memory_utilization": item.memory_utilization,
-                "monthly_cost_estimate": _monthly(item),
+                "meets_max_invocations_target": item.meets_invocations(report.max_invocations_target),
+                "monthly_cost_estimate": item.monthly_cost,
                 "environment": dict(_bounded_environment(item)),
             }
             for number, item in enumerate(top, 1)
         ],
+        "benchmarks": _benchmarks_json(report),
         "console_url": console_url(report),
+    }
+
+
+def _benchmarks_json(report: JobReport) -> dict[str, Any] | None:
+    outcome = report.benchmarks
+    if outcome is None:
+        return None
+    return {
+        "total": outcome.total,
+        "failed": outcome.failed,
+        "failures": [
+            {
+                "reason": _trim(failure.reason, BENCHMARK_REASON_LIMIT),
+                "count": failure.count,
+                "configurations": list(failure.configurations),
+            }
+            for failure in outcome.failures[:BENCHMARK_REASONS_SHOWN]
+        ],
     }
 
 
@@ -510,15 +687,14 @@ def render_chatbot(report: JobReport, options: MessageOptions) -> dict[str, Any]
         top = _top(report, options)
         if top:
             description_lines.append("```\n" + "\n".join(_table(top)) + "\n```")
-            monthly = _monthly(top[0])
-            if monthly is not None:
-                description_lines.append(f"Running #1 around the clock: about ${monthly:,.2f}/month")
+            description_lines += [line for line in (_monthly_line(top[0]), _target_line(report, top)) if line]
             description_lines += _threshold_lines(report, top[0])
         else:
             description_lines.append("No recommendations were returned.")
     elif report.status == FAILED:
         reason = _trim(report.failure_reason or "(none given)", SLACK_FAILURE_LIMIT)
         description_lines.append("*Failure reason:* " + _defang(reason))
+    description_lines += [_defang(line) for line in _benchmark_lines(report)]
     return {
         "version": "1.0",
         "source": "custom",
@@ -528,7 +704,7 @@ def render_chatbot(report: JobReport, options: MessageOptions) -> dict[str, Any]
                 f"{_STATUS_ICON.get(report.status, '')} {_headline(report, options)}", CHATBOT_TITLE_LIMIT
             ),
             "description": _trim("\n".join(description_lines), CHATBOT_DESCRIPTION_LIMIT),
-            "nextSteps": [f"Open the job in the SageMaker console: {console_url(report)}"],
+            "nextSteps": [f"Open the SageMaker console ({_console_hint(report)}): {console_url(report)}"],
             "keywords": [report.status, report.job_type or "unknown", "inference-recommender"],
         },
         "metadata": {

@@ -21,7 +21,11 @@ class JobSource(Protocol):
         ...
 
     def describe(self, name: str) -> JobReport | None:
-        """The full description, or None when the job no longer exists."""
+        """The full description, or None when the job no longer exists.
+
+        For a COMPLETED or FAILED job it also carries what its benchmark steps say, when they
+        could be read in time; their absence never fails the description.
+        """
         ...
 
 

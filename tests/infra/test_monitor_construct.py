@@ -202,6 +202,7 @@ def test_least_privilege_iam(template: Template) -> None:
     sagemaker = {action for action in actions if action.startswith("sagemaker:")}
     assert sagemaker == {
         "sagemaker:ListInferenceRecommendationsJobs",
+        "sagemaker:ListInferenceRecommendationsJobSteps",
         "sagemaker:DescribeInferenceRecommendationsJob",
     }
     assert not any(action.endswith(":*") or action == "*" for action in actions)
@@ -261,6 +262,7 @@ def test_xray_writes_are_the_only_other_grant_on_every_resource(template: Templa
         action for s in role_statements(template) if s["Resource"] == "*" for action in actions_of(s)
     )
     assert on_everything == [
+        "sagemaker:ListInferenceRecommendationsJobSteps",
         "sagemaker:ListInferenceRecommendationsJobs",
         "xray:PutTelemetryRecords",
         "xray:PutTraceSegments",

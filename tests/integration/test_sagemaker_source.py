@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import timedelta
 
 import boto3
 import pytest
+from botocore.config import Config
 from job_monitor.adapters.sagemaker import PAGE_SIZE, SageMakerJobSource
 
 from local.simulator import InferenceRecommenderSimulator, SimulatedClock
@@ -63,3 +65,84 @@ def test_describe_returns_a_report_or_none_when_the_job_is_gone(
     assert report.recommendations
     assert report.endpoint_performances[0].endpoint_name == "prod"
     assert source(simulator).describe("sweep") is None
+
+
+OOM = "Benchmark failed: the model container ran out of memory"
+
+
+def test_describe_adds_the_benchmark_failures_of_a_partly_failed_job(
+    simulator: InferenceRecommenderSimulator,
+) -> None:
+    simulator.add_job("partly", failed_benchmarks=(("ml.c5.large", OOM), ("ml.c5.xlarge", OOM)))
+    simulator.clock.advance(3600)
+
+    report = source(simulator).describe("partly")
+
+    assert report is not None
+    assert report.benchmarks is not None
+    assert report.benchmarks.total == len(report.recommendations) + 2
+    assert report.benchmarks.failed == 2
+    assert report.benchmarks.failures[0].configurations == ("ml.c5.large", "ml.c5.xlarge")
+    assert simulator.call_counts["ListInferenceRecommendationsJobSteps"] == 1
+
+
+def test_only_completed_and_failed_jobs_cost_a_steps_call(simulator: InferenceRecommenderSimulator) -> None:
+    simulator.add_job("running", run_seconds=3600)
+    simulator.clock.advance(120)
+
+    report = source(simulator).describe("running")
+
+    assert report is not None
+    assert report.benchmarks is None
+    assert simulator.call_counts["ListInferenceRecommendationsJobSteps"] == 0
+
+
+def test_a_failing_steps_call_leaves_the_benchmarks_out_and_is_logged(
+    simulator: InferenceRecommenderSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    simulator.add_job("broken", outcome="FAILED", failed_benchmarks=(("ml.g5.xlarge", OOM),))
+    simulator.clock.advance(3600)
+    simulator.faults.server_error_rate = 1.0
+    simulator.faults.operations = {"ListInferenceRecommendationsJobSteps"}
+    client = boto3.client(
+        "sagemaker",
+        endpoint_url=simulator.endpoint_url,
+        region_name="us-east-1",
+        config=Config(retries={"mode": "standard", "max_attempts": 1}),
+    )
+
+    with caplog.at_level(logging.WARNING):
+        report = SageMakerJobSource(client, region="us-east-1").describe("broken")
+
+    assert report is not None
+    assert report.status == "FAILED"
+    assert report.failure_reason
+    assert report.benchmarks is None
+    assert "benchmark steps left out: the call failed" in caplog.text
+
+
+def test_the_steps_listing_is_bounded_in_time(
+    simulator: InferenceRecommenderSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A listing that outlasts its budget gives no count at all rather than a partial one."""
+    simulator.add_job(
+        "huge", outcome="FAILED", failed_benchmarks=tuple(("ml.g5.xlarge", OOM) for _ in range(150))
+    )
+    simulator.clock.advance(3600)
+    readings = iter([0.0, 11.0])  # the budget starts at 0 s; the first page arrives at 11 s
+    client = boto3.client("sagemaker", endpoint_url=simulator.endpoint_url, region_name="us-east-1")
+    bounded = SageMakerJobSource(
+        client, region="us-east-1", steps_budget_seconds=10, monotonic=lambda: next(readings)
+    )
+
+    with caplog.at_level(logging.WARNING):
+        report = bounded.describe("huge")
+
+    assert report is not None
+    assert report.benchmarks is None
+    assert simulator.call_counts["ListInferenceRecommendationsJobSteps"] == 1
+    assert "took too long" in caplog.text
+    unbounded = source(simulator).describe("huge")
+    assert unbounded is not None
+    assert unbounded.benchmarks is not None
+    assert unbounded.benchmarks.failed == 150

@@ -148,6 +148,81 @@ def test_list_steps_matches_model(
     assert_valid("ListInferenceRecommendationsJobSteps", response)
 
 
+OOM = "Benchmark failed: the model container ran out of memory"
+
+
+def test_serverless_and_compiled_recommendations_match_model(
+    sim: InferenceRecommenderSimulator, client: Any
+) -> None:
+    sim.add_job("shapes", serverless=True, compiled=True)
+    sim.clock.advance(3600)
+    response = client.describe_inference_recommendations_job(JobName="shapes")
+    assert_valid("DescribeInferenceRecommendationsJob", response)
+    recommendations = response["InferenceRecommendations"]
+    serverless = [item for item in recommendations if "ServerlessConfig" in item["EndpointConfiguration"]]
+    assert [item["EndpointConfiguration"]["ServerlessConfig"]["MemorySizeInMB"] for item in serverless] == [
+        2048,
+        4096,
+    ]
+    assert all("InstanceType" not in item["EndpointConfiguration"] for item in serverless)
+    compiled = [item for item in recommendations if "CompilationJobName" in item["ModelConfiguration"]]
+    assert len(compiled) == 1
+    twin = recommendations[0]
+    assert (
+        compiled[0]["EndpointConfiguration"]["InstanceType"] == twin["EndpointConfiguration"]["InstanceType"]
+    )
+    assert compiled[0]["Metrics"]["CostPerHour"] == twin["Metrics"]["CostPerHour"]
+    assert compiled[0]["Metrics"]["CostPerInference"] < twin["Metrics"]["CostPerInference"]
+
+
+def test_every_recommendation_prices_its_whole_configuration(
+    sim: InferenceRecommenderSimulator, client: Any
+) -> None:
+    """Real responses satisfy CostPerInference = CostPerHour / (MaxInvocations x 60); so does the simulator."""
+    for index in range(6):
+        sim.add_job(f"priced-{index}", serverless=index % 2 == 0, compiled=index % 3 == 0)
+    sim.clock.advance(3600)
+    counts = set()
+    for index in range(6):
+        for item in describe(client, f"priced-{index}")["InferenceRecommendations"]:
+            metrics = item["Metrics"]
+            expected = metrics["CostPerHour"] / (metrics["MaxInvocations"] * 60)
+            assert metrics["CostPerInference"] == pytest.approx(expected, rel=1e-9)
+            counts.add(item["EndpointConfiguration"].get("InitialInstanceCount"))
+    assert {1, 2} <= counts
+
+
+def test_partly_failed_completed_job_lists_its_failed_benchmarks(
+    sim: InferenceRecommenderSimulator, client: Any
+) -> None:
+    sim.add_job("partly", failed_benchmarks=(("ml.c5.large", OOM), ("serverless", OOM)))
+    sim.clock.advance(3600)
+    response = client.list_inference_recommendations_job_steps(JobName="partly", StepType="BENCHMARK")
+    assert_valid("ListInferenceRecommendationsJobSteps", response)
+    statuses = [step["Status"] for step in response["Steps"]]
+    recommendations = describe(client, "partly")["InferenceRecommendations"]
+    assert statuses == ["COMPLETED"] * len(recommendations) + ["FAILED", "FAILED"]
+    failed = [step["InferenceBenchmark"] for step in response["Steps"] if step["Status"] == "FAILED"]
+    assert [item["FailureReason"] for item in failed] == [OOM, OOM]
+    assert failed[0]["EndpointConfiguration"]["InstanceType"] == "ml.c5.large"
+    assert "ServerlessConfig" in failed[1]["EndpointConfiguration"]
+
+
+def test_failed_job_lists_each_benchmark_with_its_reason(
+    sim: InferenceRecommenderSimulator, client: Any
+) -> None:
+    sim.add_job(
+        "broken", outcome="FAILED", failed_benchmarks=(("ml.g5.xlarge", OOM), ("ml.g4dn.xlarge", OOM))
+    )
+    sim.clock.advance(3600)
+    paginator = client.get_paginator("list_inference_recommendations_job_steps")
+    pages = list(paginator.paginate(JobName="broken", PaginationConfig={"PageSize": 1}))
+    assert len(pages) == 2
+    for page in pages:
+        assert_valid("ListInferenceRecommendationsJobSteps", page)
+    assert [page["Steps"][0]["Status"] for page in pages] == ["FAILED", "FAILED"]
+
+
 def test_create_and_stop_match_model(sim: InferenceRecommenderSimulator, client: Any) -> None:
     created = client.create_inference_recommendations_job(
         JobName="created-job",

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from job_monitor.domain import (
@@ -14,10 +18,13 @@ from job_monitor.domain import (
     STOPPED,
     STOPPING,
     Action,
+    BenchmarkFailure,
     JobReport,
     JobSummary,
     KnownJob,
     Recommendation,
+    ServerlessConfig,
+    benchmarks_from_steps,
     decide,
     rank,
     report_from_description,
@@ -148,9 +155,9 @@ def test_partial_description_does_not_raise() -> None:
         },
         region="us-east-1",
     )
-    assert [r.instance_type for r in report.recommendations] == ["unknown instance"]
+    assert [r.configuration for r in report.recommendations] == ["configuration n/a"]
     assert report.recommendations[0].cost_per_hour is None
-    assert report.endpoint_performances[0].endpoint_name == "unnamed endpoint"
+    assert report.endpoint_performances[0].endpoint_name == "existing endpoint (name not given)"
     assert report.latency_thresholds == ()
     assert report.duration_seconds is None
 
@@ -202,3 +209,196 @@ def test_rank_puts_the_objectives_best_first_and_missing_metrics_last(objective:
 def test_message_status_is_pinned_to_the_detected_transition() -> None:
     described = JobReport(name="job", status=STOPPED, region="us-east-1")
     assert with_status(described, summary(COMPLETED)).status == COMPLETED
+
+
+# --- real response shapes ---------------------------------------------------------------------
+
+
+def test_cost_per_hour_is_the_whole_configurations_so_a_month_does_not_multiply_by_instances() -> None:
+    two_instances = Recommendation(instance_type="ml.m5.xlarge", instance_count=2, cost_per_hour=0.46)
+    assert two_instances.monthly_cost == pytest.approx(0.46 * 730)
+
+
+def serverless_item(memory: int = 2048, provisioned: int | None = None) -> dict:
+    config = {"MemorySizeInMB": memory, "MaxConcurrency": 20}
+    if provisioned is not None:
+        config["ProvisionedConcurrency"] = provisioned
+    return {
+        "Metrics": {
+            "CostPerHour": 0.05,
+            "CostPerInference": 2.5e-7,
+            "MaxInvocations": 3333,
+            "ModelLatency": 30,
+        },
+        "EndpointConfiguration": {"EndpointName": "ep", "VariantName": "v", "ServerlessConfig": config},
+        "ModelConfiguration": {},
+    }
+
+
+def test_a_serverless_recommendation_is_read_as_serverless_and_ranked() -> None:
+    response = describe_response()
+    response["InferenceRecommendations"].append(serverless_item(provisioned=4))
+    report = report_from_description(response, region="us-east-1")
+    serverless = report.recommendations[1]
+    assert serverless.instance_type is None
+    assert serverless.serverless == ServerlessConfig(
+        memory_mb=2048, max_concurrency=20, provisioned_concurrency=4
+    )
+    assert serverless.configuration == "serverless 2048 MB"
+    assert serverless.monthly_cost is None  # billed per use: no around-the-clock figure
+    assert rank(report.recommendations, "cost")[0] is serverless
+
+
+def test_a_neo_compiled_recommendation_names_its_compilation_job() -> None:
+    response = describe_response()
+    response["InferenceRecommendations"][0]["ModelConfiguration"] |= {
+        "CompilationJobName": "bert-neo-c5",
+        "InferenceSpecificationName": "bert-neo",
+    }
+    recommendation = report_from_description(response, region="us-east-1").recommendations[0]
+    assert recommendation.compiled
+    assert recommendation.compilation_job == "bert-neo-c5"
+    assert recommendation.inference_specification == "bert-neo"
+
+
+def test_the_requested_invocations_are_met_or_not_per_recommendation() -> None:
+    recommendation = Recommendation(instance_type="ml.c5.xlarge", max_invocations=3300)
+    assert recommendation.meets_invocations(3000) is True
+    assert recommendation.meets_invocations(3301) is False
+    assert recommendation.meets_invocations(None) is None
+    assert Recommendation(instance_type="ml.c5.xlarge").meets_invocations(3000) is None
+
+
+def test_a_latency_no_invocation_can_take_is_not_shown_as_milliseconds() -> None:
+    response = describe_response()
+    response["InferenceRecommendations"][0]["Metrics"]["ModelLatency"] = 63417  # microseconds
+    assert report_from_description(response, region="us-east-1").recommendations[0].model_latency_ms is None
+
+
+def test_an_existing_endpoint_without_its_name_takes_the_one_the_job_asked_for() -> None:
+    response = describe_response(
+        JobType="Advanced",
+        InputConfig={"ModelName": "bert-base", "Endpoints": [{"EndpointName": "bert-prod"}]},
+        EndpointPerformances=[{"Metrics": {"ModelLatency": 57}, "EndpointInfo": {}}],
+    )
+    endpoint = report_from_description(response, region="us-east-1").endpoint_performances[0]
+    assert endpoint.endpoint_name == "bert-prod"
+    assert endpoint.max_invocations is None
+
+
+def test_an_older_job_without_completion_time_finished_at_its_last_modification() -> None:
+    response = describe_response()
+    del response["CompletionTime"]
+    report = report_from_description(response, region="us-east-1")
+    assert report.completed_at is None
+    assert report.finished_at == NOW
+    assert report.duration_seconds == 45 * 60
+    running = report_from_description(describe_response(Status=IN_PROGRESS, CompletionTime=None), region="x")
+    assert running.finished_at is None
+
+
+def test_aware_times_in_another_zone_are_converted_to_utc() -> None:
+    kolkata = timezone(timedelta(hours=5, minutes=30))
+    response = describe_response(
+        CreationTime=datetime(2026, 11, 1, 17, 30, tzinfo=kolkata),
+        CompletionTime=datetime(2026, 11, 1, 18, 0, tzinfo=kolkata),
+    )
+    report = report_from_description(response, region="us-east-1")
+    assert report.created_at is not None
+    assert report.completed_at is not None
+    assert (report.created_at.utcoffset(), report.created_at.hour) == (timedelta(0), 12)
+    assert report.completed_at.strftime("%H:%M %Z") == "12:30 UTC"
+    listed = summary_from_listing(
+        {"JobName": "j", "LastModifiedTime": datetime(2026, 11, 1, 17, 30, tzinfo=kolkata)}
+    )
+    assert listed.last_modified.strftime("%H:%M %Z") == "12:00 UTC"
+
+
+_PARSE_UNDER_TZ = """
+import json, sys
+import botocore.session
+from botocore.parsers import create_parser
+from job_monitor.domain import report_from_description
+shape = botocore.session.get_session().get_service_model("sagemaker").operation_model(
+    "DescribeInferenceRecommendationsJob").output_shape
+parsed = create_parser("json").parse(
+    {"body": sys.stdin.buffer.read(), "headers": {}, "status_code": 200}, shape)
+report = report_from_description(parsed, region="us-east-1")
+print(json.dumps([str(parsed["CreationTime"].tzinfo), report.created_at.isoformat()]))
+"""
+
+
+def test_boto3s_local_times_become_utc_on_a_machine_outside_utc() -> None:
+    """botocore's parser gives tzlocal() datetimes; under TZ=Asia/Kolkata they must still read as UTC."""
+    body = json.dumps(
+        {"JobName": "j", "Status": "COMPLETED", "CreationTime": 1793606400.0}
+    )  # 2026-11-02 08:00 UTC
+    result = subprocess.run(
+        [sys.executable, "-c", _PARSE_UNDER_TZ],
+        input=body.encode(),
+        capture_output=True,
+        check=True,
+        env={**os.environ, "TZ": "Asia/Kolkata", "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    zone, created = json.loads(result.stdout)
+    assert zone == "tzlocal()"
+    assert created == "2026-11-02T08:00:00+00:00"
+
+
+def step(status: str, instance: str | None = None, reason: str | None = None, **endpoint: object) -> dict:
+    configuration: dict = {"EndpointName": "ep", "VariantName": "v", **endpoint}
+    if instance is not None:
+        configuration["InstanceType"] = instance
+    benchmark: dict = {"EndpointConfiguration": configuration, "ModelConfiguration": {}}
+    if reason is not None:
+        benchmark["FailureReason"] = reason
+    return {"StepType": "BENCHMARK", "JobName": "job", "Status": status, "InferenceBenchmark": benchmark}
+
+
+def test_benchmark_failures_are_grouped_by_reason_with_the_configurations_they_hit() -> None:
+    oom = "out of memory"
+    outcome = benchmarks_from_steps(
+        [
+            step("COMPLETED", "ml.g5.xlarge"),
+            step("FAILED", "ml.c5.large", "  ping\n timeout "),
+            step("FAILED", "ml.c5.large", oom),
+            step("FAILED", "ml.c5.xlarge", oom),
+            step("FAILED", "ml.c5.large", oom),
+            step("FAILED", ServerlessConfig=({"MemorySizeInMB": 6144, "MaxConcurrency": 5})),
+            step("IN_PROGRESS", "ml.m5.large"),
+        ]
+    )
+    assert (outcome.total, outcome.failed) == (7, 5)
+    assert outcome.failures == (
+        BenchmarkFailure(reason=oom, count=3, configurations=("ml.c5.large", "ml.c5.xlarge")),
+        BenchmarkFailure(reason="ping timeout", count=1, configurations=("ml.c5.large",)),
+        BenchmarkFailure(reason="no reason given", count=1, configurations=("serverless 6144 MB",)),
+    )
+
+
+def test_a_report_with_every_new_shape_survives_the_outbox_round_trip() -> None:
+    response = describe_response()
+    response["InferenceRecommendations"].append(serverless_item(provisioned=2))
+    response["InferenceRecommendations"][0]["ModelConfiguration"]["CompilationJobName"] = "neo-1"
+    report = report_from_description(response, region="us-east-1")
+    report = report.__class__(
+        **{**report.__dict__, "benchmarks": benchmarks_from_steps([step("FAILED", "ml.c5.large", "x")])}
+    )
+    assert JobReport.from_json(report.to_json()) == report
+
+
+def test_a_report_written_by_the_previous_version_still_reads() -> None:
+    """Messages owed when jobwatch is upgraded sit in the outbox in the old form."""
+    old = (
+        '{"name":"sweep","status":"COMPLETED","region":"us-east-1","job_type":"Default","model":"m",'
+        '"description":null,"created_at":"2026-11-01T11:15:00+00:00","completed_at":null,'
+        '"last_modified":"2026-11-01T12:00:00+00:00","failure_reason":null,"recommendations":[{"instance_type":'
+        '"ml.c5.xlarge","instance_count":2,"cost_per_hour":0.408,"cost_per_inference":1e-06,"max_invocations":'
+        '6800,"model_latency_ms":40,"cpu_utilization":null,"memory_utilization":null,"environment":[],'
+        '"recommendation_id":null}],"endpoint_performances":[],"latency_thresholds":[],"max_invocations_target":null}'
+    )
+    report = JobReport.from_json(old)
+    assert report.benchmarks is None
+    assert report.recommendations[0].serverless is None
+    assert report.recommendations[0].configuration == "ml.c5.xlarge x2"
+    assert report.finished_at == NOW

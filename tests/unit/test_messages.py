@@ -1,5 +1,10 @@
 """What people receive, pinned by golden files, plus the limits every message must respect.
 
+Fixtures are response bodies as the service sends them (epoch timestamps, NaN metrics), read by
+botocore's own JSON parser exactly as boto3 would: keys the service model lacks are dropped and
+timestamps arrive in the machine's local zone. A fixture in tests/fixtures/steps adds the job's
+ListInferenceRecommendationsJobSteps response.
+
 Regenerate after an intended wording change with:
     JOBWATCH_UPDATE_GOLDEN=1 .venv/bin/pytest tests/unit/test_messages.py
 and review the diff: it is exactly what changes for a person.
@@ -8,14 +13,26 @@ and review the diff: it is exactly what changes for a person.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import botocore.session
 import pytest
-from job_monitor.domain import COMPLETED, FAILED, STOPPED, JobReport, Recommendation, report_from_description
+from botocore.parsers import create_parser
+from job_monitor.domain import (
+    COMPLETED,
+    FAILED,
+    STOPPED,
+    JobReport,
+    Recommendation,
+    benchmarks_from_steps,
+    report_from_description,
+)
 from job_monitor.messages import (
     SLACK_HEADER_LIMIT,
     MessageOptions,
@@ -25,22 +42,38 @@ from job_monitor.messages import (
     render_email_body,
     render_email_subject,
     render_slack,
+    render_summary_json,
     sns_publication,
 )
+from slack_sdk.models.blocks import Block
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "describe"
-GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+TESTS = Path(__file__).resolve().parent.parent
+FIXTURES = TESTS / "fixtures" / "describe"
+STEPS = TESTS / "fixtures" / "steps"
+GOLDEN = TESTS / "golden"
 UPDATE = os.environ.get("JOBWATCH_UPDATE_GOLDEN") == "1"
 CASES = sorted(path.stem for path in FIXTURES.glob("*.json"))
 OPTIONS = MessageOptions()
+_SERVICE_MODEL = botocore.session.get_session().get_service_model("sagemaker")
+
+
+def parse(operation: str, body: bytes) -> dict[str, Any]:
+    """A response body as boto3 returns it, through botocore's JSON protocol parser."""
+    shape = _SERVICE_MODEL.operation_model(operation).output_shape
+    return create_parser("json").parse({"body": body, "headers": {}, "status_code": 200}, shape)
+
+
+def described(case: str) -> dict[str, Any]:
+    return parse("DescribeInferenceRecommendationsJob", (FIXTURES / f"{case}.json").read_bytes())
 
 
 def load(case: str) -> JobReport:
-    response = json.loads((FIXTURES / f"{case}.json").read_text())
-    for key in ("CreationTime", "CompletionTime", "LastModifiedTime"):
-        if key in response:
-            response[key] = datetime.fromisoformat(response[key])
-    return report_from_description(response, region="eu-west-1")
+    report = report_from_description(described(case), region="eu-west-1")
+    steps = STEPS / f"{case}.json"
+    if steps.exists():
+        listed = parse("ListInferenceRecommendationsJobSteps", steps.read_bytes())
+        report = replace(report, benchmarks=benchmarks_from_steps(listed["Steps"]))
+    return report
 
 
 def golden(name: str, actual: str) -> None:
@@ -65,12 +98,52 @@ def test_every_case_has_a_fixture() -> None:
         "long_name",
         "stopped",
         "started",
+        "serverless",
+        "neo_compiled",
+        "older_without_completion_time",
+        "partly_failed",
+        "failed_benchmarks",
+        "endpoint_unexpected_keys",
+        "latency_in_microseconds",
     }
+    assert {path.stem for path in STEPS.glob("*.json")} <= set(CASES)
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_slack_golden(case: str) -> None:
     golden(f"{case}.slack.json", pretty(render_slack(load(case), OPTIONS)))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_slack_blocks_are_valid_block_kit(case: str) -> None:
+    """slack_sdk's Block Kit models judge every block: known types, fields and limits, nothing dropped."""
+    for block in render_slack(load(case), OPTIONS)["blocks"]:
+        model = Block.parse(block)
+        assert model is not None, block
+        model.validate_json()
+        assert model.to_dict() == block
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_fixture_costs_are_whole_configuration_costs(case: str) -> None:
+    """The invariant of real responses: CostPerInference = CostPerHour / (MaxInvocations x 60)."""
+    recommendations = described(case).get("InferenceRecommendations", [])
+    steps = STEPS / f"{case}.json"
+    if steps.exists():
+        listed = parse("ListInferenceRecommendationsJobSteps", steps.read_bytes())["Steps"]
+        recommendations += [
+            step["InferenceBenchmark"] for step in listed if "Metrics" in step["InferenceBenchmark"]
+        ]
+    checked = 0
+    for item in recommendations:
+        metrics = item["Metrics"]
+        values = [metrics.get(key) for key in ("CostPerHour", "CostPerInference", "MaxInvocations")]
+        if any(value is None or math.isnan(value) for value in values):
+            continue
+        hourly, per_inference, invocations = values
+        assert per_inference == pytest.approx(hourly / (invocations * 60), rel=1e-6), item
+        checked += 1
+    assert checked or not recommendations or case == "nan_metrics"
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -240,20 +313,22 @@ def test_environment_values_never_reach_live_mrkdwn() -> None:
 
 
 def test_a_description_with_line_breaks_cannot_forge_lines_in_the_email() -> None:
-    forged = "Nightly sizing\nOpen in the SageMaker console:\r\nhttps://evil.example/login\u2028Region     x"
+    forged = (
+        "Nightly sizing\nOpen the SageMaker console (here):\r\nhttps://evil.example/login\u2028Region     x"
+    )
     report = JobReport(name="job", status=STOPPED, region="us-east-1", description=forged)
     body = render_email_body(report, OPTIONS)
     lines = body.splitlines()
-    assert lines.count("Open in the SageMaker console:") == 1
+    assert sum(line.startswith("Open the SageMaker console") for line in lines) == 1
     assert not any(line.startswith("https://evil") for line in lines)
     assert [line for line in lines if line.startswith("Region")] == ["Region     us-east-1"]
 
 
 def test_a_failure_reason_with_line_breaks_cannot_forge_the_console_link() -> None:
-    forged = "OOM\n\nOpen in the SageMaker console:\nhttps://evil.example/login"
+    forged = "OOM\n\nOpen the SageMaker console (here):\nhttps://evil.example/login"
     report = JobReport(name="job", status=FAILED, region="us-east-1", failure_reason=forged)
     lines = render_email_body(report, OPTIONS).splitlines()
-    assert lines.count("Open in the SageMaker console:") == 1
+    assert sum(line.startswith("Open the SageMaker console") for line in lines) == 1
     assert not any(line.startswith("https://evil") for line in lines)
     assert "evil.example" in "\n".join(lines)
 
@@ -339,3 +414,86 @@ def test_every_sns_message_fits_the_limit_by_design(status: str, chatbot: bool) 
     structure = json.loads(publication.message)
     assert console_url(report) in structure["email"]
     json.loads(structure["default"])
+
+
+def test_a_long_name_keeps_the_headlines_details_in_the_subject() -> None:
+    report = replace(
+        load("default_completed"), name="bert-base-uncased-imdb-sentiment-sweep-ml-c7g-g4dn-inf1-2026-11-02"
+    )
+    subject = render_email_subject(report)
+    assert len(subject) <= 99
+    assert subject.startswith("[jobwatch] COMPLETED: bert-base-uncase...")
+    assert subject.endswith("2026-11-02 - ml.c7g.xlarge x1, $0.174/h, $0.50/1M inf")
+
+
+def test_details_give_way_one_by_one_from_the_end() -> None:
+    big = Recommendation(
+        instance_type="ml.p4de.24xlarge",
+        instance_count=10,
+        compilation_job="neo",
+        cost_per_hour=327.706,
+        cost_per_inference=1.23456e-3,
+    )
+    report = JobReport(name="n" * 64, status=COMPLETED, region="us-east-1", recommendations=(big,))
+    subject = render_email_subject(report)
+    assert (
+        subject
+        == "[jobwatch] COMPLETED: " + "n" * 18 + "..." + "n" * 17 + " - ml.p4de.24xlarge x10 Neo, $327.706/h"
+    )
+    assert len(subject) <= 99
+
+
+@pytest.mark.parametrize(
+    ("region", "host"),
+    [
+        ("eu-west-1", "https://eu-west-1.console.aws.amazon.com/"),
+        ("cn-north-1", "https://console.amazonaws.cn/"),
+        ("us-gov-west-1", "https://console.amazonaws-us-gov.com/"),
+    ],
+)
+def test_the_console_link_is_in_the_regions_partition(region: str, host: str) -> None:
+    url = console_url(JobReport(name="job", status=COMPLETED, region=region))
+    assert url == f"{host}sagemaker/home?region={region}"
+
+
+def test_serverless_gets_no_around_the_clock_month() -> None:
+    report = load("serverless")
+    body = render_email_body(report, OPTIONS)
+    assert "around the clock" not in body
+    assert "#1 is serverless and billed per use" in body
+    assert render_summary_json(report, OPTIONS)["top_recommendations"][0]["monthly_cost_estimate"] is None
+
+
+def test_a_month_of_a_two_instance_configuration_is_not_doubled() -> None:
+    top = render_summary_json(load("default_completed"), MessageOptions(objective="throughput"))[
+        "top_recommendations"
+    ]
+    assert top[0]["instance_count"] == 2
+    assert top[0]["monthly_cost_estimate"] == pytest.approx(top[0]["cost_per_hour"] * 730)
+
+
+def test_the_benchmark_part_is_left_out_when_it_is_unknown() -> None:
+    report = replace(load("partly_failed"), benchmarks=None)
+    assert "benchmarks failed" not in render_email_body(report, OPTIONS)
+    assert render_summary_json(report, OPTIONS)["benchmarks"] is None
+
+
+@pytest.mark.parametrize("instance", ["ml.c5.xlarge", "ml.p4de.24xlarge"])
+def test_every_name_length_gives_a_subject_that_fits_and_keeps_what_it_can(instance: str) -> None:
+    best = Recommendation(
+        instance_type=instance,
+        instance_count=10,
+        compilation_job="neo",
+        cost_per_hour=327.7,
+        cost_per_inference=1e-3,
+    )
+    for length in range(1, 65):
+        name = "j" * length
+        report = JobReport(name=name, status=COMPLETED, region="us-east-1", recommendations=(best,))
+        subject = render_email_subject(report)
+        assert len(subject) <= 99, subject
+        assert subject.startswith("[jobwatch] COMPLETED: j")
+        assert f" - {instance} x10 Neo, $327.700/h" in subject, subject
+        if name in subject:
+            continue
+        assert len(subject) == 99, "a name is shortened only when the subject would not fit"

@@ -2,23 +2,51 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from job_monitor.domain import JobReport, JobSummary, report_from_description, summary_from_listing
+from job_monitor.domain import (
+    DETAILED_STATUSES,
+    BenchmarkOutcome,
+    JobReport,
+    JobSummary,
+    benchmarks_from_steps,
+    report_from_description,
+    summary_from_listing,
+)
 
 PAGE_SIZE = 100  # the API's maximum; its default page is far smaller
+# The benchmark steps only add to a message: past this budget (or page count) the message goes
+# out without them rather than hold up the tick.
+STEPS_BUDGET_SECONDS = 10.0
+STEPS_MAX_PAGES = 10
+
+_LOG = logging.getLogger(__name__)
 
 
 class SageMakerJobSource:
     """Implements ports.JobSource over a ``boto3.client("sagemaker")``."""
 
-    def __init__(self, client: Any, *, region: str) -> None:
+    def __init__(
+        self,
+        client: Any,
+        *,
+        region: str,
+        steps_budget_seconds: float = STEPS_BUDGET_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+        logger: logging.Logger | logging.LoggerAdapter = _LOG,
+    ) -> None:
         self._client = client
         self._region = region
+        self._steps_budget_seconds = steps_budget_seconds
+        self._monotonic = monotonic
+        self._log = logger
 
     def list_jobs(
         self, *, modified_after: datetime | None, name_contains: str | None
@@ -35,10 +63,47 @@ class SageMakerJobSource:
                     yield summary_from_listing(item)
 
     def describe(self, name: str) -> JobReport | None:
+        """The description; for a COMPLETED or FAILED job also what its benchmark steps say."""
         try:
             response = self._client.describe_inference_recommendations_job(JobName=name)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ResourceNotFound":
                 return None
             raise
-        return report_from_description(response, region=self._region)
+        report = report_from_description(response, region=self._region)
+        if report.status in DETAILED_STATUSES:
+            report = replace(report, benchmarks=self._benchmarks(name))
+        return report
+
+    def _benchmarks(self, name: str) -> BenchmarkOutcome | None:
+        """ListInferenceRecommendationsJobSteps, all pages within the budget; None if it failed.
+
+        A partial listing would miscount ("3 of 12 failed"), so running out of time or pages
+        gives None, like an error: the message then says nothing about benchmarks.
+        """
+        deadline = self._monotonic() + self._steps_budget_seconds
+        steps: list[dict[str, Any]] = []
+        paginator = self._client.get_paginator("list_inference_recommendations_job_steps")
+        pages = paginator.paginate(
+            JobName=name, StepType="BENCHMARK", PaginationConfig={"PageSize": PAGE_SIZE}
+        )
+        try:
+            for number, page in enumerate(pages, 1):
+                steps.extend(page.get("Steps") or ())
+                if "NextToken" in page and (number >= STEPS_MAX_PAGES or self._monotonic() >= deadline):
+                    self._log.warning(
+                        "benchmark steps left out: listing them took too long",
+                        extra={
+                            "job_name": name,
+                            "pages": number,
+                            "budget_seconds": self._steps_budget_seconds,
+                        },
+                    )
+                    return None
+        except (ClientError, BotoCoreError) as error:
+            self._log.warning(
+                "benchmark steps left out: the call failed",
+                extra={"job_name": name, "error": f"{type(error).__name__}: {error}"},
+            )
+            return None
+        return benchmarks_from_steps(steps)
