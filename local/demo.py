@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from local import slack_preview
+from jobwatch_cli import slack_preview
 from local.sandbox import (
     ROOT,
     LocalCloud,
