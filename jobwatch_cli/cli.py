@@ -1,4 +1,4 @@
-"""``jobwatch COMMAND``: see and prove what a deployed monitor does, with your own AWS credentials.
+"""jobwatch's operator commands: see and prove what a deployed monitor does, with your own AWS credentials.
 
 Every command finds the deployment by ``--stack`` (default Jobwatch) or ``--function``, reads its
 configuration from the function, prints a table (or ``--json``), and exits non-zero with one

@@ -10,6 +10,7 @@ construct embedded in another app, and with ``--function`` alone.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -35,6 +36,7 @@ MONITOR_HANDLER = "job_monitor.handler.handler"
 METRICS_NAMESPACE = "jobwatch"
 SERVICE_DIMENSION = {"Name": "service", "Value": "jobwatch"}
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, user_agent_extra="jobwatch-cli")
+_NO_REGION = "no AWS region set: pass --region or set AWS_REGION (or configure one in your profile)"
 _CREDENTIAL_CODES = {
     "ExpiredToken",
     "ExpiredTokenException",
@@ -62,7 +64,7 @@ def plain_errors(*, profile: str | None = None) -> Iterator[None]:
     except ProfileNotFound:
         raise OperatorError(f"the AWS profile {profile!r} is not in your AWS config files") from None
     except NoRegionError:
-        raise OperatorError("no AWS region set: pass --region or set AWS_REGION") from None
+        raise OperatorError(_NO_REGION) from None
     except InvalidRegionError as error:
         raise OperatorError(
             f"{error.kwargs.get('region_name')!r} is not a region name: check --region"
@@ -228,7 +230,7 @@ class Deployment:
                 for key, (namespace, name, dimensions, stat) in queries.items()
             ],
             StartTime=now - timedelta(hours=hours),
-            EndTime=now,
+            EndTime=now + timedelta(minutes=1),  # the end is exclusive: keep the current minute's ticks
         )
         series = {
             result["Id"]: list(zip(result.get("Timestamps", []), result.get("Values", []), strict=False))
@@ -261,11 +263,16 @@ def _utc(moment: datetime) -> datetime:
 
 
 def session_for(*, region: str | None, profile: str | None) -> boto3.session.Session:
-    """The standard credential chain; boto3 itself honours the AWS_ENDPOINT_URL* variables."""
+    """The standard credential chain; boto3 itself honours the AWS_ENDPOINT_URL* variables.
+
+    boto3 reads AWS_DEFAULT_REGION; AWS_REGION (what the AWS CLI v2 and Lambda set) is read here.
+    """
     with plain_errors(profile=profile):
-        session = boto3.session.Session(region_name=region, profile_name=profile)
+        session = boto3.session.Session(
+            region_name=region or os.environ.get("AWS_REGION") or None, profile_name=profile
+        )
     if not session.region_name:
-        raise OperatorError("no AWS region set: pass --region or set AWS_REGION")
+        raise OperatorError(_NO_REGION)
     return session
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from job_monitor.domain import JobReport
-from job_monitor.messages import SEND_TEST, SEND_TEST_NOTE
+from job_monitor.messages import SEND_TEST
 from job_monitor.ports import DeliveryFailed, Notifier
 
 SEND_TEST_ACTION = "send-test"
@@ -36,7 +36,6 @@ def send_test_report(*, region: str, now: datetime) -> JobReport:
         region=region,
         job_type="test message",
         model="none",
-        description=SEND_TEST_NOTE,
         created_at=now,
         completed_at=now,
         last_modified=now,
