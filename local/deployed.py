@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +21,6 @@ from local.sandbox import (
     ACCOUNT_ID,
     REGION,
     LocalCloud,
-    LocalFunction,
     Provisioned,
     SandboxError,
     SynthesizedStack,
@@ -64,9 +63,9 @@ class LocalDeployment:
     schedule_names: list[str]
     _forwarded: int = field(default=0)
 
-    def publish_metrics(self, cloud: LocalCloud, function: LocalFunction) -> int:
+    def publish_metrics(self, cloud: LocalCloud, log_records: Iterable[dict[str, Any]]) -> int:
         """Forward the function's new EMF records to CloudWatch, as Lambda does; returns how many."""
-        records = [record for record in function.log_records() if "_aws" in record]
+        records = [record for record in log_records if "_aws" in record]
         fresh, self._forwarded = records[self._forwarded :], len(records)
         cloudwatch = cloud.client("cloudwatch")
         for record in fresh:

@@ -55,7 +55,7 @@ class World:
         for _ in range(count):
             self.function.invoke()
             self.clock.advance(TICK_SECONDS)
-        self.deployment.publish_metrics(self.cloud, self.function)
+        self.deployment.publish_metrics(self.cloud, self.function.log_records())
 
     def cli(self, *arguments: str) -> Result:
         out, err = io.StringIO(), io.StringIO()
