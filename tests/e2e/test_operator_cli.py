@@ -107,6 +107,19 @@ def test_retry_abandoned_for_one_job_requeues_only_that_job(world: World) -> Non
     assert "llama-7b-int8" in world.slack_posts()[0]
 
 
+def test_retry_abandoned_skips_a_job_that_no_longer_exists_and_exits_non_zero(world: World) -> None:
+    abandon_slack(world)
+    world.simulator.delete_job("llama-7b-int8")
+
+    result = world.cli("retry-abandoned", "--json")
+
+    assert result.code == 1
+    outcomes = {m["job_name"]: m for m in result.json["messages"]}
+    assert not outcomes["llama-7b-int8"]["requeued"]
+    assert "no longer exists" in outcomes["llama-7b-int8"]["detail"]
+    assert sum(m["requeued"] for m in outcomes.values()) == len(expected()) - 1
+
+
 # --- preview --------------------------------------------------------------------------------------
 
 
@@ -161,6 +174,25 @@ def test_send_test_reports_a_broken_channel_and_exits_non_zero(world: World) -> 
     assert channels["email"] == {"delivered": True, "error": None}
     assert not channels["slack"]["delivered"]
     assert "the webhook is gone (HTTP 410" in channels["slack"]["error"]
+
+
+def test_send_test_names_email_subscribers_whose_status_filter_keeps_it_from_them(world: World) -> None:
+    sns = world.cloud.client("sns")
+    [subscription] = [
+        s
+        for s in sns.list_subscriptions_by_topic(TopicArn=world.provisioned.topic_arn)["Subscriptions"]
+        if s["Protocol"] == "email"
+    ]
+    sns.set_subscription_attributes(
+        SubscriptionArn=subscription["SubscriptionArn"],
+        AttributeName="FilterPolicy",
+        AttributeValue=json.dumps({"status": ["FAILED"]}),
+    )
+
+    result = world.cli("send-test")
+
+    assert result.code == 0
+    assert "will not receive it: ml-team@example.com" in result.out
 
 
 # --- doctor ---------------------------------------------------------------------------------------

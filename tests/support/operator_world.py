@@ -49,6 +49,7 @@ class World:
     function: LocalFunction | None
     slack: SlackReceiver
     clock: Any
+    simulator: Any
 
     def ticks(self, count: int) -> None:
         assert self.function is not None
@@ -92,10 +93,10 @@ def deployed_world(stack: SynthesizedStack, *, run_function: bool) -> Iterator[W
         for name, value in endpoints.items():
             patch.setenv(name, value)
         if not run_function:
-            yield World(cloud, provisioned, deployment, None, slack, clock)
+            yield World(cloud, provisioned, deployment, None, slack, clock, simulator)
             return
         with LocalFunction.of_stack(stack, provisioned, endpoints=endpoints) as function:
-            yield World(cloud, provisioned, deployment, function, slack, clock)
+            yield World(cloud, provisioned, deployment, function, slack, clock, simulator)
 
 
 def one_sentence(result: Result) -> str:
