@@ -5,10 +5,12 @@ traceback) and lookups, against one deployment in moto that no tick has run in.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from jobwatch_cli.deployment import locate, session_for
 from local.sandbox import SynthesizedStack
 from local.story import TICK_SECONDS
 from tests.support.operator_world import World, deployed_world, one_sentence, verdicts
@@ -93,3 +95,24 @@ def test_doctor_before_any_tick_says_none_ran(untouched: World) -> None:
     [check] = verdicts(result)["recent ticks"]
     assert result.code == 1
     assert check["verdict"] == "PROBLEM"
+
+
+def test_a_tick_in_the_current_minute_counts(untouched: World) -> None:
+    now = datetime(2026, 1, 5, 12, 0, 0, 500000, tzinfo=UTC)  # far from the other tests' ticks
+    untouched.cloud.client("cloudwatch").put_metric_data(
+        Namespace="jobwatch",
+        MetricData=[
+            {
+                "MetricName": "TickErrors",
+                "Dimensions": [{"Name": "service", "Value": "jobwatch"}],
+                "Value": 0.0,
+                "Timestamp": now,
+            }
+        ],
+    )
+    deployment = locate(session_for(region=None, profile=None), stack=None, function=None)
+
+    history = deployment.tick_history(now=now)
+
+    assert history.ticks_last_hour == 1
+    assert history.last_tick is not None
