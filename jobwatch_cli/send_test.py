@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from botocore.config import Config
 from job_monitor.messages import SEND_TEST
 from job_monitor.operations import SEND_TEST_ACTION
 
@@ -18,13 +19,15 @@ from jobwatch_cli.text import table
 
 # (function ARN or name, event) -> the function's response; tests run the real handler locally.
 Invoker = Callable[[str, dict[str, Any]], dict[str, Any]]
+# Wait as long as the function may run, and never retry: a retried invoke sends a second message.
+_INVOKE_CONFIG = Config(read_timeout=150, retries={"mode": "standard", "max_attempts": 1})
 
 
 def lambda_invoker(deployment: Deployment) -> Invoker:
     """Invoke the deployed function synchronously and return what its handler returned."""
 
     def invoke(function: str, event: dict[str, Any]) -> dict[str, Any]:
-        response = deployment.client("lambda").invoke(
+        response = deployment.session.client("lambda", config=_INVOKE_CONFIG).invoke(
             FunctionName=function, InvocationType="RequestResponse", Payload=json.dumps(event).encode()
         )
         payload = json.loads(response["Payload"].read() or b"null")
