@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from job_monitor.adapters.dynamodb_state import DynamoStateStore
+from job_monitor.adapters.dynamodb_operator import DynamoOperatorStore
 from job_monitor.ports import JobRecord
 
 from jobwatch_cli.deployment import Deployment
@@ -15,9 +15,9 @@ RECENT_FINISHED = 10
 UNSETTLED = ("pending", "abandoned")
 
 
-def state_store(deployment: Deployment) -> DynamoStateStore:
+def state_store(deployment: Deployment) -> DynamoOperatorStore:
     settings = deployment.settings
-    return DynamoStateStore(
+    return DynamoOperatorStore(
         deployment.client("dynamodb"), table_name=settings.state_table_name, ttl_days=settings.record_ttl_days
     )
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
-from job_monitor.adapters.dynamodb_state import DynamoStateStore
+from job_monitor.adapters.dynamodb_operator import DynamoOperatorStore
 from job_monitor.domain import COMPLETED, IN_PROGRESS, JobReport, JobSummary
 from job_monitor.ports import Delivery
 from moto import mock_aws
@@ -19,18 +19,18 @@ REPORT = JobReport(name="sweep", status=COMPLETED, region="us-east-1", last_modi
 
 
 @pytest.fixture
-def store() -> Iterator[DynamoStateStore]:
+def store() -> Iterator[DynamoOperatorStore]:
     with mock_aws():
         client = boto3.client("dynamodb")
         create_state_table(client, "state")
-        yield DynamoStateStore(client, table_name="state", ttl_days=30)
+        yield DynamoOperatorStore(client, table_name="state", ttl_days=30)
 
 
 def delivery(channel: str, attempts: int = 0) -> Delivery:
     return Delivery(job_name="sweep", status=COMPLETED, channel=channel, attempts=attempts, report=REPORT)
 
 
-def abandon_slack(store: DynamoStateStore) -> None:
+def abandon_slack(store: DynamoOperatorStore) -> None:
     """Email sent, Slack given up after its last attempt: the outbox closes and drops the report."""
     assert store.open_transition(REPORT, previous=None, channels=("email", "slack"), now=NOW)
     for channel in ("email", "slack"):
@@ -41,7 +41,7 @@ def abandon_slack(store: DynamoStateStore) -> None:
     )
 
 
-def test_job_records_show_each_channel_with_its_last_error(store: DynamoStateStore) -> None:
+def test_job_records_show_each_channel_with_its_last_error(store: DynamoOperatorStore) -> None:
     store.track(JobSummary(name="bert", status=IN_PROGRESS, last_modified=NOW), previous=None, now=NOW)
     abandon_slack(store)
 
@@ -57,7 +57,9 @@ def test_job_records_show_each_channel_with_its_last_error(store: DynamoStateSto
     assert sweep.report is None  # the closed outbox no longer holds it
 
 
-def test_a_requeued_message_is_owed_again_with_a_fresh_budget_and_sent_once(store: DynamoStateStore) -> None:
+def test_a_requeued_message_is_owed_again_with_a_fresh_budget_and_sent_once(
+    store: DynamoOperatorStore,
+) -> None:
     abandon_slack(store)
     [record] = store.job_records()
     later = NOW + timedelta(hours=1)
@@ -72,7 +74,7 @@ def test_a_requeued_message_is_owed_again_with_a_fresh_budget_and_sent_once(stor
     assert store.due_deliveries(now=later + timedelta(hours=1), limit=10) == []
 
 
-def test_a_message_is_requeued_once_however_often_it_is_asked(store: DynamoStateStore) -> None:
+def test_a_message_is_requeued_once_however_often_it_is_asked(store: DynamoOperatorStore) -> None:
     abandon_slack(store)
     [record] = store.job_records()
 
@@ -81,7 +83,7 @@ def test_a_message_is_requeued_once_however_often_it_is_asked(store: DynamoState
     assert not store.requeue_abandoned(record, "email", report=REPORT, now=NOW)  # it was sent
 
 
-def test_a_requeued_message_is_not_expired_by_ttl_while_owed(store: DynamoStateStore) -> None:
+def test_a_requeued_message_is_not_expired_by_ttl_while_owed(store: DynamoOperatorStore) -> None:
     abandon_slack(store)
     [record] = store.job_records()
     table = boto3.client("dynamodb")
@@ -93,7 +95,7 @@ def test_a_requeued_message_is_not_expired_by_ttl_while_owed(store: DynamoStateS
     assert "expires_at" not in table.get_item(TableName="state", Key=key)["Item"]
 
 
-def test_a_report_for_another_status_is_refused(store: DynamoStateStore) -> None:
+def test_a_report_for_another_status_is_refused(store: DynamoOperatorStore) -> None:
     abandon_slack(store)
     [record] = store.job_records()
     stale = JobReport(name="sweep", status=IN_PROGRESS, region="us-east-1")

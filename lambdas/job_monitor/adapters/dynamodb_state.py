@@ -20,7 +20,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from job_monitor.domain import JobReport, JobSummary, KnownJob, is_terminal
-from job_monitor.ports import ChannelDelivery, Cursor, Delivery, JobRecord
+from job_monitor.ports import Cursor, Delivery
 
 ACTIVE_INDEX = "active-index"
 OUTBOX_INDEX = "outbox-index"
@@ -58,7 +58,7 @@ def _is_conflict(error: ClientError) -> bool:
 
 
 class DynamoStateStore:
-    """Implements ports.StateStore (and ports.OperatorStore) over a ``boto3.client("dynamodb")``."""
+    """Implements ports.StateStore over a ``boto3.client("dynamodb")``."""
 
     def __init__(self, client: Any, *, table_name: str, ttl_days: int) -> None:
         self._client = client
@@ -335,81 +335,6 @@ class DynamoStateStore:
         except ClientError as error:
             if not _is_conflict(error):
                 raise
-
-    # --- operator commands --------------------------------------------------------------------
-
-    def job_records(self) -> list[JobRecord]:
-        records = []
-        for page in self._client.get_paginator("scan").paginate(TableName=self._table, ConsistentRead=True):
-            for raw in page.get("Items", []):
-                item = _plain(raw)
-                if item["pk"].startswith("job#"):
-                    records.append(_job_record(item))
-        return sorted(records, key=lambda record: record.name)
-
-    def requeue_abandoned(self, record: JobRecord, channel: str, *, report: JobReport, now: datetime) -> bool:
-        """Back into the outbox, due now, so the next tick claims and sends it like any owed message.
-
-        The stored report is kept when there is one (the outbox is still open for another channel);
-        otherwise ``report`` takes its place. Conditional on the message still being abandoned for
-        the same transition, so two operators retrying at once requeue it once.
-        """
-        if report.status != record.notified_status:
-            raise ValueError(
-                f"the report is for {report.status}, the abandoned message for {record.notified_status}"
-            )
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=_job_key(record.name),
-                UpdateExpression=(
-                    "SET deliveries.#ch.#state = :pending, deliveries.#ch.attempts = :zero, "
-                    "outbox_shard = :owed, outbox_due = :now, #report = if_not_exists(#report, :report) "
-                    "REMOVE deliveries.#ch.lease_until, expires_at"
-                ),
-                ConditionExpression="notified_status = :status AND deliveries.#ch.#state = :abandoned",
-                ExpressionAttributeNames={"#ch": channel, "#state": "state", "#report": "report"},
-                ExpressionAttributeValues={
-                    ":pending": {"S": _PENDING},
-                    ":abandoned": {"S": _ABANDONED},
-                    ":zero": {"N": "0"},
-                    ":owed": {"S": _OWED},
-                    ":now": {"N": str(_epoch(now))},
-                    ":report": {"S": report.to_json()},
-                    ":status": {"S": record.notified_status},
-                },
-            )
-        except ClientError as error:
-            if _is_conflict(error):
-                return False
-            raise
-        return True
-
-
-def _job_record(item: dict[str, Any]) -> JobRecord:
-    deliveries = tuple(
-        ChannelDelivery(
-            channel=channel,
-            state=str(state.get("state", "unknown")),
-            attempts=int(state.get("attempts", 0)),
-            last_error=state.get("last_error"),
-            settled_at=state.get("settled_at"),
-            leased_until=datetime.fromtimestamp(state["lease_until"], tz=UTC)
-            if "lease_until" in state
-            else None,
-        )
-        for channel, state in sorted(item.get("deliveries", {}).items())
-    )
-    return JobRecord(
-        name=item["job_name"],
-        status=item["status"],
-        last_modified=_from_micros(item["last_modified"]) if "last_modified" in item else None,
-        updated_at=item.get("updated_at"),
-        running="active_shard" in item,
-        notified_status=item.get("notified_status"),
-        deliveries=deliveries,
-        report=JobReport.from_json(item["report"]) if "report" in item else None,
-    )
 
 
 class _StatusUpdate:
