@@ -12,7 +12,7 @@ from typing import Any
 
 from job_monitor.adapters.sagemaker import SageMakerJobSource
 from job_monitor.domain import JobReport
-from job_monitor.ports import JobRecord
+from job_monitor.ports import JobRecord, OperatorStore
 
 from jobwatch_cli.deployment import Deployment, OperatorError
 from jobwatch_cli.status import state_store
@@ -54,7 +54,7 @@ def run(
 
 
 def _requeue(
-    deployment: Deployment, store: Any, record: JobRecord, channel: str, now: datetime
+    deployment: Deployment, store: OperatorStore, record: JobRecord, channel: str, now: datetime
 ) -> dict[str, Any]:
     if channel not in deployment.settings.channels:
         return {"requeued": False, "detail": f"{channel} is no longer configured on the function"}
