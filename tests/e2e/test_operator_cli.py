@@ -162,6 +162,11 @@ def test_send_test_delivers_a_labelled_message_on_every_channel_and_records_noth
     [email] = world.emails()
     assert email["subject"] == "[jobwatch] TEST MESSAGE: jobwatch-test-message"
     assert world.table_items() == items
+    assert world.function is not None
+    unknown = world.function.invoke({"action": "send-tset"})
+    assert "unknown action 'send-tset'" in unknown["error"]
+    assert world.table_items() == items
+    assert len(world.slack.requests) == posts + 1
 
 
 def test_send_test_reports_a_broken_channel_and_exits_non_zero(world: World) -> None:
