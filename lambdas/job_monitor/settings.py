@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from job_monitor.domain import AI_RECOMMENDATION, INFERENCE_RECOMMENDER, JOB_KINDS, JobKey
+
 OBJECTIVES = ("cost", "latency", "throughput")
 NOTIFY_STATUSES = ("COMPLETED", "FAILED", "STOPPED")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -19,7 +21,11 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # API would refuse on every tick is refused once, here, by name.
 _TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?")
 _NAME_CONTAINS = re.compile(r"[a-zA-Z0-9-]{1,63}")  # ListInferenceRecommendationsJobs NameContains
-_JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}")  # RecommendationJobName
+# The job-name patterns of each kind's describe call (RecommendationJobName, AIEntityName).
+_JOB_NAME = {
+    INFERENCE_RECOMMENDER: (re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}"), 64),
+    AI_RECOMMENDATION: (re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"), 63),
+}
 _SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
 _SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}")
 
@@ -34,7 +40,8 @@ class Settings:
     topic_arn: str | None
     slack_secret_name: str | None
     name_contains: str | None
-    job_names: tuple[str, ...]
+    job_names: tuple[JobKey, ...]
+    job_kinds: tuple[str, ...]
     discover_jobs: bool
     objective: str
     top_recommendations: int
@@ -77,7 +84,8 @@ class Settings:
                 lambda value: bool(_NAME_CONTAINS.fullmatch(value)),
                 "letters, digits and hyphens, at most 63 (the list API's NameContains)",
             ),
-            job_names=reader.names("JOB_NAMES", _JOB_NAME),
+            job_names=reader.job_keys("JOB_NAMES"),
+            job_kinds=reader.choices("JOB_KINDS", JOB_KINDS),
             discover_jobs=reader.flag("DISCOVER_JOBS", default=True),
             objective=reader.choice("RANKING_OBJECTIVE", OBJECTIVES, default="cost"),
             top_recommendations=reader.integer("TOP_RECOMMENDATIONS", default=3, low=1, high=10),
@@ -101,6 +109,12 @@ class Settings:
             raise SettingsError("no channel configured: set TOPIC_ARN, SLACK_WEBHOOK_SECRET_NAME or both")
         if not settings.discover_jobs and not settings.job_names:
             raise SettingsError("DISCOVER_JOBS is false and JOB_NAMES is empty: there is nothing to watch")
+        unwatched = sorted({str(key) for key in settings.job_names if key.kind not in settings.job_kinds})
+        if unwatched:
+            raise SettingsError(
+                f"JOB_NAMES names jobs of a kind JOB_KINDS leaves out: {', '.join(unwatched)}; "
+                f"add their kind to JOB_KINDS ({','.join(settings.job_kinds)})"
+            )
         log_level(env)
         return settings
 
@@ -151,16 +165,36 @@ class _Reader:
             raise SettingsError(f"{name} is required")
         return value
 
-    def names(self, name: str, pattern: re.Pattern[str]) -> tuple[str, ...]:
-        raw = self.optional(name) or ""
-        names = tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
-        for item in names:
-            if not pattern.fullmatch(item):
+    def job_keys(self, name: str) -> tuple[JobKey, ...]:
+        """``name`` (an Inference Recommender job) or ``kind/name``, comma-separated."""
+        keys = []
+        for part in self.listed(name):
+            kind, _, job = part.rpartition("/")
+            kind = kind or INFERENCE_RECOMMENDER
+            if kind not in _JOB_NAME:
                 raise SettingsError(
-                    f"{name}: {item!r} is not a valid job name (letters, digits and single or "
-                    "repeated hyphens between them, at most 64)"
+                    f"{name}: {part!r} names an unknown kind {kind!r}; known: {', '.join(JOB_KINDS)}"
                 )
-        return names
+            pattern, longest = _JOB_NAME[kind]
+            if not pattern.fullmatch(job):
+                raise SettingsError(
+                    f"{name}: {part!r} is not a valid job name for {kind} (letters, digits and single or "
+                    f"repeated hyphens between them, at most {longest})"
+                )
+            keys.append(JobKey(kind, job))
+        return tuple(dict.fromkeys(keys))
+
+    def choices(self, name: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+        """A comma-separated subset of ``allowed``, in the given order; unset means all of them."""
+        chosen = self.listed(name) or allowed
+        unknown = [item for item in chosen if item not in allowed]
+        if unknown:
+            raise SettingsError(f"{name} must list some of {', '.join(allowed)}, got {', '.join(unknown)}")
+        return tuple(dict.fromkeys(chosen))
+
+    def listed(self, name: str) -> tuple[str, ...]:
+        raw = self.optional(name) or ""
+        return tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
 
     def matching(self, name: str, accepts: Callable[[str], bool], expected: str) -> str | None:
         value = self.optional(name)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from job_monitor.domain import INFERENCE_RECOMMENDER, JobKey
 from job_monitor.settings import Settings, SettingsError, log_level
 
 BASE = {
@@ -30,7 +31,7 @@ def test_defaults() -> None:
 def test_both_channels_and_names() -> None:
     settings = Settings.from_env({**BASE, "SLACK_WEBHOOK_SECRET_NAME": "s", "JOB_NAMES": " a, b ,a,, "})
     assert settings.channels == ("email", "slack")
-    assert settings.job_names == ("a", "b")
+    assert settings.job_names == (JobKey(INFERENCE_RECOMMENDER, "a"), JobKey(INFERENCE_RECOMMENDER, "b"))
 
 
 @pytest.mark.parametrize(
