@@ -346,7 +346,8 @@ def render_chatbot(report: JobReport, options: MessageOptions) -> dict[str, Any]
         "content": {
             "textType": "client-markdown",
             "title": trim(
-                f"{_STATUS_ICON.get(report.status, '')} {_headline(report, options)}", CHATBOT_TITLE_LIMIT
+                f"{_STATUS_ICON.get(report.status, '')} {defang(_headline(report, options))}",
+                CHATBOT_TITLE_LIMIT,
             ),
             "description": trim("\n".join(description_lines), CHATBOT_DESCRIPTION_LIMIT),
             "nextSteps": [f"Open the SageMaker console ({_console_hint(report)}): {console_url(report)}"],
@@ -354,7 +355,7 @@ def render_chatbot(report: JobReport, options: MessageOptions) -> dict[str, Any]
         },
         "metadata": {
             "threadId": report.name,
-            "summary": _headline(report, options),
+            "summary": defang(_headline(report, options)),
             "eventType": f"{summary.EVENT_TYPE}{_status_word(report).title().replace('_', '')}",
             "additionalContext": {
                 "job_name": report.name,

@@ -196,13 +196,13 @@ def slack_completed(report: JobReport, options: MessageOptions) -> list[dict[str
         {"type": "section", "text": mrkdwn(f"*{escape_slack(_ranking_title(report, top))}*")}
     ]
     for number, item in enumerate(top, 1):
-        text = f"*#{number} {escape_slack(_configuration(item))}*\n" + "\n".join(
-            f"• {label}: {escape_slack(value)}" for label, value in _lines(item)
+        title = f"*#{number} {escape_slack(_configuration(item))}*\n"
+        # Everything else is the job's or the service's text: in a code block, so no *bold*, no
+        # auto-linked URL, no forged line.
+        details = "\n".join(f"{label}: {value}" for label, value in (*_lines(item), *_deployment(item)))
+        blocks.append(
+            {"type": "section", "text": mrkdwn(title + code_block(details, SLACK_TEXT_LIMIT - len(title)))}
         )
-        blocks.append({"type": "section", "text": mrkdwn(text)})
-        # What to deploy is job text (image, environment): in a code block, no links, no forged lines.
-        deployment = "\n".join(f"{label}: {value}" for label, value in _deployment(item))
-        blocks.append({"type": "context", "elements": [mrkdwn(code_block(deployment, SLACK_TEXT_LIMIT))]})
     return blocks
 
 
