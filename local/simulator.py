@@ -889,7 +889,7 @@ class InferenceRecommenderSimulator:
             cost = AI_INSTANCE_PRICES[instance] * count / (throughput * 3600) * 1_000_000
             speculative = rng.random() < 0.5
             recommendation: dict[str, Any] = {
-                "RecommendationDescription": f"{instance} with {copies} model copies per instance",
+                "RecommendationDescription": f"{instance} with {copies} model {'copy' if copies == 1 else 'copies'} per instance",
                 "OptimizationDetails": [
                     {"OptimizationType": "KernelTuning", "OptimizationConfig": {"attention": "flash-attn-3"}}
                 ]
