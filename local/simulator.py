@@ -332,8 +332,13 @@ class InferenceRecommenderSimulator:
             self._generation += 1
 
     def ai_status_of(self, name: str) -> str:
+        """The AI recommendation job's status in the common spelling (IN_PROGRESS, COMPLETED, ...)."""
         with self._lock:
-            return AI_STATUS[self._ai_jobs[name].state(self.clock.now())[0]]
+            return self._ai_jobs[name].state(self.clock.now())[0]
+
+    def ai_job_names(self) -> list[str]:
+        with self._lock:
+            return list(self._ai_jobs)
 
     def stop_job(self, name: str) -> None:
         with self._lock:
