@@ -9,6 +9,7 @@ import boto3
 import pytest
 from job_monitor.adapters.dynamodb_state import DynamoStateStore
 from job_monitor.domain import (
+    AI_RECOMMENDATION,
     COMPLETED,
     IN_PROGRESS,
     INFERENCE_RECOMMENDER,
@@ -119,3 +120,27 @@ def test_many_known_jobs_are_read_in_batches(store: DynamoStateStore) -> None:
     for name in names:
         store.track(JobSummary(name=name, status=IN_PROGRESS, last_modified=NOW), previous=None, now=NOW)
     assert set(store.known_jobs(key(name) for name in [*names, "missing"])) == {key(name) for name in names}
+
+
+def test_each_kind_has_its_own_running_jobs_and_reconciliation(store: DynamoStateStore) -> None:
+    at = NOW - timedelta(hours=1)
+    store.track(JobSummary(name="same", status=IN_PROGRESS, last_modified=at), previous=None, now=at)
+    ai = JobSummary(name="same", status=IN_PROGRESS, last_modified=at, kind=AI_RECOMMENDATION)
+    store.track(ai, previous=None, now=at)
+
+    assert [job.key for job in store.running_jobs(AI_RECOMMENDATION)] == [JobKey(AI_RECOMMENDATION, "same")]
+    assert [job.key for job in store.running_jobs(IR)] == [key("same")]
+    due = store.due_for_reconciliation(IR, checked_before=NOW, limit=10)
+    assert [job.key for job in due] == [key("same")]
+    assert set(store.known_jobs([key("same"), JobKey(AI_RECOMMENDATION, "same")])) == {
+        key("same"),
+        JobKey(AI_RECOMMENDATION, "same"),
+    }
+
+
+def test_each_kind_has_its_own_cursor(store: DynamoStateStore) -> None:
+    store.save_cursor(IR, Cursor(after=NOW))
+    assert store.load_cursor(AI_RECOMMENDATION) is None
+    store.save_cursor(AI_RECOMMENDATION, Cursor(after=NOW - timedelta(days=1)))
+    assert store.load_cursor(IR) == Cursor(after=NOW)
+    assert store.load_cursor(AI_RECOMMENDATION) == Cursor(after=NOW - timedelta(days=1))
