@@ -63,9 +63,22 @@ SNS_MESSAGE_LIMIT = 262_144  # bytes of UTF-8, message attributes and subject in
 
 SUBJECT_NAME_MIN = 24  # a job name is shortened to no less than this to keep the headline's details
 
-_STATUS_ICON = {COMPLETED: "✅", FAILED: "❌", STOPPED: "⏹️", IN_PROGRESS: "▶️"}
+# The status of jobwatch's own test message (``jobwatch send-test``): it proves a channel works
+# and reports on no job, which every form says in words a receiver cannot mistake.
+SEND_TEST = "TEST"
+SEND_TEST_NOTE = (
+    "This is a test message from jobwatch, sent by `jobwatch send-test` to prove this channel works. "
+    "No Inference Recommender job changed; nothing needs doing."
+)
 
-_STATUS_WORD = {COMPLETED: "COMPLETED", FAILED: "FAILED", STOPPED: "STOPPED", IN_PROGRESS: "STARTED"}
+_STATUS_ICON = {COMPLETED: "✅", FAILED: "❌", STOPPED: "⏹️", IN_PROGRESS: "▶️", SEND_TEST: "🧪"}
+_STATUS_WORD = {
+    COMPLETED: "COMPLETED",
+    FAILED: "FAILED",
+    STOPPED: "STOPPED",
+    IN_PROGRESS: "STARTED",
+    SEND_TEST: "TEST MESSAGE",
+}
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -216,6 +229,8 @@ def render_email_body(report: JobReport, options: MessageOptions) -> str:
         lines += ["Failure reason:", *(f"> {line}" for line in reason.splitlines()), ""]
     elif report.status == STOPPED:
         lines += ["The job was stopped before it finished; it published no recommendations.", ""]
+    elif report.status == SEND_TEST:
+        lines += [SEND_TEST_NOTE, ""]
     else:
         lines += [summary.STARTED_EMAIL, ""]
     notes = summary.notes(report)
@@ -260,6 +275,8 @@ def render_slack(report: JobReport, options: MessageOptions) -> dict[str, Any]:
                 "text": mrkdwn("The job was stopped before it finished; it published no recommendations."),
             }
         )
+    elif report.status == SEND_TEST:
+        blocks.append({"type": "section", "text": mrkdwn(SEND_TEST_NOTE)})
     else:
         blocks.append({"type": "section", "text": mrkdwn(summary.STARTED)})
     notes = summary.notes(report)
@@ -339,6 +356,8 @@ def render_chatbot(report: JobReport, options: MessageOptions) -> dict[str, Any]
     elif report.status == FAILED:
         reason = trim(report.failure_reason or "(none given)", SLACK_FAILURE_LIMIT)
         description_lines.append("*Failure reason:* " + defang(reason))
+    elif report.status == SEND_TEST:
+        description_lines.append(SEND_TEST_NOTE)
     description_lines += [defang(line) for line in summary.notes(report)]
     return {
         "version": "1.0",
@@ -356,7 +375,7 @@ def render_chatbot(report: JobReport, options: MessageOptions) -> dict[str, Any]
         "metadata": {
             "threadId": report.name,
             "summary": defang(_headline(report, options)),
-            "eventType": f"{summary.EVENT_TYPE}{_status_word(report).title().replace('_', '')}",
+            "eventType": f"{summary.EVENT_TYPE}{_status_word(report).title().replace('_', '').replace(' ', '')}",
             "additionalContext": {
                 "job_name": report.name,
                 "job_kind": report.kind,
