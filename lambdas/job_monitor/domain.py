@@ -60,6 +60,15 @@ class JobKey:
     def __str__(self) -> str:
         return f"{self.kind}/{self.name}"
 
+    @classmethod
+    def parse(cls, text: str) -> JobKey:
+        """``kind/name``, or a bare name: an Inference Recommender job, as before kinds existed."""
+        kind, _, name = text.strip().rpartition("/")
+        kind = kind or INFERENCE_RECOMMENDER
+        if kind not in JOB_KINDS:
+            raise ValueError(f"{text!r} names an unknown kind {kind!r}; known: {', '.join(JOB_KINDS)}")
+        return cls(kind, name)
+
 
 @dataclass(frozen=True, kw_only=True)
 class JobSummary:

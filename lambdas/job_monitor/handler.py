@@ -7,7 +7,6 @@ An operator's event (``{"action": "send-test"}``, from ``jobwatch send-test``) i
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import asdict
 from functools import cache
 from typing import Any
@@ -20,14 +19,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
 from job_monitor.adapters.dynamodb_state import DynamoStateStore
-from job_monitor.adapters.sagemaker import SageMakerJobSource
-from job_monitor.adapters.sagemaker_ai import AIRecommendationJobSource
 from job_monitor.adapters.slack import SlackNotifier, parse_webhook_secret
 from job_monitor.adapters.sns import SnsNotifier
-from job_monitor.domain import AI_RECOMMENDATION, INFERENCE_RECOMMENDER, TickReport
+from job_monitor.adapters.sources import job_source
+from job_monitor.domain import TickReport
 from job_monitor.messages import MessageOptions
 from job_monitor.operations import SEND_TEST_ACTION, requested_action, send_test
-from job_monitor.ports import JobSource, Notifier
+from job_monitor.ports import Notifier
 from job_monitor.service import Monitor, utc_now
 from job_monitor.settings import Settings, log_level
 
@@ -52,12 +50,6 @@ _AWS_CONFIG = Config(
     read_timeout=10,
     user_agent_extra="jobwatch",
 )
-
-# One JobSource per kind of job (JOB_KINDS picks which are watched).
-_SOURCES: dict[str, Callable[..., JobSource]] = {
-    INFERENCE_RECOMMENDER: SageMakerJobSource,
-    AI_RECOMMENDATION: AIRecommendationJobSource,
-}
 
 
 @cache
@@ -99,7 +91,7 @@ def _monitor() -> tuple[Monitor, Settings]:
     settings = _settings()
     sagemaker = boto3.client("sagemaker", config=_SAGEMAKER_CONFIG)
     monitor = Monitor(
-        sources=[_SOURCES[kind](sagemaker, region=settings.region) for kind in settings.job_kinds],
+        sources=[job_source(kind, sagemaker, region=settings.region) for kind in settings.job_kinds],
         store=DynamoStateStore(
             boto3.client("dynamodb", config=_AWS_CONFIG),
             table_name=settings.state_table_name,

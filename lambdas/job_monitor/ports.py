@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from job_monitor.domain import JobKey, JobReport, JobSummary, KnownJob
+from job_monitor.domain import INFERENCE_RECOMMENDER, JobKey, JobReport, JobSummary, KnownJob
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -150,15 +150,20 @@ class JobRecord:
     last_modified: datetime | None
     updated_at: str | None
     running: bool
+    kind: str = INFERENCE_RECOMMENDER
     notified_status: str | None = None
     deliveries: tuple[ChannelDelivery, ...] = ()
     report: JobReport | None = None
+
+    @property
+    def key(self) -> JobKey:
+        return JobKey(self.kind, self.name)
 
 
 class OperatorStore(Protocol):
     """What ``jobwatch status`` and ``jobwatch retry-abandoned`` read and write; ticks never use it."""
 
-    def load_cursor(self) -> Cursor | None: ...
+    def load_cursor(self, kind: str) -> Cursor | None: ...
 
     def job_records(self) -> list[JobRecord]:
         """Every job the table holds, with its deliveries; a full read, for an operator's command."""

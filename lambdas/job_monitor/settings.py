@@ -169,19 +169,18 @@ class _Reader:
         """``name`` (an Inference Recommender job) or ``kind/name``, comma-separated."""
         keys = []
         for part in self.listed(name):
-            kind, _, job = part.rpartition("/")
-            kind = kind or INFERENCE_RECOMMENDER
-            if kind not in _JOB_NAME:
-                raise SettingsError(
-                    f"{name}: {part!r} names an unknown kind {kind!r}; known: {', '.join(JOB_KINDS)}"
-                )
+            try:
+                key = JobKey.parse(part)
+            except ValueError as error:
+                raise SettingsError(f"{name}: {error}") from None
+            kind = key.kind
             pattern, longest = _JOB_NAME[kind]
-            if not pattern.fullmatch(job):
+            if not pattern.fullmatch(key.name):
                 raise SettingsError(
                     f"{name}: {part!r} is not a valid job name for {kind} (letters, digits and single or "
                     f"repeated hyphens between them, at most {longest})"
                 )
-            keys.append(JobKey(kind, job))
+            keys.append(key)
         return tuple(dict.fromkeys(keys))
 
     def choices(self, name: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
