@@ -1,6 +1,7 @@
 """One tick of the monitor: deliver what is owed, then for each kind of job: discover, decide, claim,
 deliver, record.
 
+Delivery itself (leases, retries, recording each attempt) is the outbox's (outbox.py).
 Exactly-once per (job, status, channel) rests on two conditional writes in the state store:
 ``open_transition`` lets one tick, and only one, own a transition; ``claim`` leases each
 channel's message to one sender. The only window for a duplicate is a crash between a channel
@@ -29,10 +30,10 @@ from job_monitor.domain import (
     is_terminal,
     with_status,
 )
-from job_monitor.ports import Cursor, Delivery, DeliveryFailed, JobSource, Notifier, Observation, StateStore
+from job_monitor.outbox import Outbox
+from job_monitor.ports import Cursor, Delivery, JobSource, Notifier, Observation, StateStore
 from job_monitor.settings import Settings, SettingsError
 
-OUTBOX_BATCH = 100
 _CURSOR_EPSILON = timedelta(microseconds=1)
 
 
@@ -64,6 +65,14 @@ class Monitor:
         self._log = logger
         self._clock = clock
         self._lock = threading.Lock()
+        self._outbox = Outbox(
+            store=store,
+            notifiers=self._notifiers,
+            settings=settings,
+            logger=logger,
+            clock=clock,
+            lock=self._lock,
+        )
 
     def run_tick(self, *, deadline: float | None = None) -> TickReport:
         """One scheduled invocation. ``deadline`` is a ``time.monotonic()`` value to stop before.
@@ -81,7 +90,7 @@ class Monitor:
             report.channel(channel)
         now = self._clock()
         with ThreadPoolExecutor(max_workers=self._settings.describe_concurrency) as pool:
-            self._deliver_owed(pool, report, now, deadline)
+            self._outbox.send_owed(pool, report, now, lambda: _past(deadline))
             for source in self._sources.values():
                 self._watch(pool, source, report, now, deadline)
         return report
@@ -268,7 +277,7 @@ class Monitor:
             },
         )
         for channel in channels:
-            self._deliver(
+            self._outbox.send(
                 Delivery(
                     job_name=summary.name,
                     status=summary.status,
@@ -286,80 +295,6 @@ class Monitor:
         self._log.info(
             "job no longer tracked", extra={"job_name": key.name, "job_kind": key.kind, "reason": reason}
         )
-
-    # --- delivery -----------------------------------------------------------------------------
-
-    def _deliver_owed(
-        self, pool: ThreadPoolExecutor, report: TickReport, now: datetime, deadline: float | None
-    ) -> None:
-        """Retry messages earlier ticks could not send (channel outage, or a crash mid-delivery)."""
-        owed = [
-            d for d in self._store.due_deliveries(now=now, limit=OUTBOX_BATCH) if d.channel in self._notifiers
-        ]
-        futures = [
-            pool.submit(self._deliver_unless_late, delivery, report, now, deadline) for delivery in owed
-        ]
-        for future in futures:
-            future.result()
-
-    def _deliver_unless_late(
-        self, delivery: Delivery, report: TickReport, now: datetime, deadline: float | None
-    ) -> None:
-        if _past(deadline):
-            self._count(report, "deferred")
-            return
-        try:
-            self._deliver(delivery, report, now)
-        except Exception:
-            self._log.exception(
-                "could not retry delivery; it stays owed",
-                extra={
-                    "job_name": delivery.job_name,
-                    "job_kind": delivery.key.kind,
-                    "channel": delivery.channel,
-                },
-            )
-            self._count(report, "errors")
-
-    def _deliver(self, delivery: Delivery, report: TickReport, now: datetime) -> None:
-        context = {
-            "job_name": delivery.job_name,
-            "job_kind": delivery.key.kind,
-            "status": delivery.status,
-            "channel": delivery.channel,
-        }
-        if not self._store.claim(delivery, now=now, lease_seconds=self._settings.lease_seconds):
-            return
-        try:
-            self._notifiers[delivery.channel].deliver(delivery.report)
-        except Exception as error:  # one channel failing must never block the others
-            self._record_failure(delivery, error, report, now, context)
-            return
-        self._store.mark_sent(delivery, now=self._clock())
-        with self._lock:
-            report.channel(delivery.channel).sent += 1
-        self._log.info("notification sent", extra={**context, "attempt": delivery.attempts + 1})
-
-    def _record_failure(
-        self, delivery: Delivery, error: Exception, report: TickReport, now: datetime, context: dict
-    ) -> None:
-        attempts = delivery.attempts + 1
-        give_up = attempts >= self._settings.max_delivery_attempts
-        retry_after = error.retry_after if isinstance(error, DeliveryFailed) else None
-        retry_at = now + timedelta(seconds=retry_after or 0)
-        self._store.mark_failed(delivery, now=now, retry_at=retry_at, give_up=give_up, error=str(error)[:500])
-        with self._lock:
-            outcome = report.channel(delivery.channel)
-            outcome.failed += 1
-            outcome.abandoned += int(give_up)
-        details = {**context, "attempt": attempts, "error": str(error)[:500]}
-        if give_up:
-            self._log.error("notification abandoned after the last allowed attempt", extra=details)
-        elif isinstance(error, DeliveryFailed):
-            level = logging.ERROR if error.permanent else logging.WARNING
-            self._log.log(level, "notification failed; it will be retried next tick", extra=details)
-        else:
-            self._log.exception("notifier raised unexpectedly; it will be retried next tick", extra=details)
 
     # --- reconciliation -----------------------------------------------------------------------
 
