@@ -542,7 +542,7 @@ def _invoke(function: LocalFunction, injector: Injector, result: SoakResult) -> 
     runs = 2 if injector.roll(injector.faults.duplicate_event, "same event delivered twice") else 1
     for _ in range(runs):
         if injector.roll(injector.faults.overlap, "overlapping invocations"):
-            monitor, _ = function.module._monitor()
+            monitor, _ = function.module._monitor(ACCOUNT_ID)
             other = threading.Thread(target=_guarded, args=(monitor.run_tick, result))
             other.start()
             _guarded(function.invoke, result)

@@ -45,20 +45,53 @@ JOB_KINDS = (INFERENCE_RECOMMENDER, AI_RECOMMENDATION)
 
 
 @dataclass(frozen=True, order=True)
+class Origin:
+    """Where a job runs: an account and a region.
+
+    The empty values mean "the function's own" account and region; those jobs keep the state keys
+    they had before jobwatch watched other accounts and regions, so an upgrade changes nothing.
+    """
+
+    account: str = ""
+    region: str = ""
+
+    @property
+    def is_home(self) -> bool:
+        return not self.account and not self.region
+
+    def __str__(self) -> str:
+        return f"{self.account or 'own account'}/{self.region or 'own region'}"
+
+
+HOME = Origin()
+
+
+@dataclass(frozen=True, order=True)
 class JobKey:
     """A job's full identity: what state, exactly-once, the outbox and messages key on.
 
-    Two kinds may have jobs of the same name, so the bare name never identifies a job. When
-    jobwatch watches several accounts or regions, ``account`` and ``region`` join ``kind`` here
-    (with defaults meaning "the function's own"), and the state key gains them the same way the
-    kind was added: the existing form keeps its meaning.
+    Two kinds, accounts or regions may have jobs of the same name, so the bare name never
+    identifies a job.
     """
 
     kind: str
     name: str
+    origin: Origin = HOME
 
     def __str__(self) -> str:
-        return f"{self.kind}/{self.name}"
+        where = "" if self.origin.is_home else f"{self.origin}/"
+        return f"{where}{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True, order=True)
+class SourceKey:
+    """One source of jobs: a kind of job in one account and region, with its own cursor."""
+
+    kind: str
+    origin: Origin = HOME
+
+    def __str__(self) -> str:
+        return f"{self.origin}/{self.kind}"
 
     @classmethod
     def parse(cls, text: str) -> JobKey:
@@ -87,10 +120,11 @@ class JobSummary:
     # (Inference Recommender: LastModifiedTime; AI recommendation: CreationTime). None for a job
     # found another way (named in JOB_NAMES, a tracked job described), which never moves the cursor.
     cursor_time: datetime | None = None
+    origin: Origin = HOME
 
     @property
     def key(self) -> JobKey:
-        return JobKey(self.kind, self.name)
+        return JobKey(self.kind, self.name, self.origin)
 
 
 # A real-time or serverless invocation times out after 60 seconds, so a ModelLatency above this
@@ -330,10 +364,14 @@ class JobReport:
     max_invocations_target: int | None = None
     benchmarks: BenchmarkOutcome | None = None  # None: not asked for, or the call failed
     details: AIRecommendationDetails | None = None
+    origin: Origin = HOME
+    # How messages name the job's account (its alias, else its ID); None when jobwatch watches
+    # only its own account, whose messages name none.
+    account_name: str | None = None
 
     @property
     def key(self) -> JobKey:
-        return JobKey(self.kind, self.name)
+        return JobKey(self.kind, self.name, self.origin)
 
     @property
     def finished_at(self) -> datetime | None:
@@ -382,12 +420,14 @@ class JobReport:
         data["details"] = (
             None if details is None or details_type is None else _from_plain(details_type, details)
         )
+        data["origin"] = Origin(**data.get("origin") or {})
         return cls(**data)
 
     @classmethod
-    def from_summary(cls, summary: JobSummary, *, region: str) -> JobReport:
+    def from_summary(cls, summary: JobSummary, *, region: str, account_name: str | None = None) -> JobReport:
         """A report for a transition that needs no describe call (STOPPED, started)."""
         return cls(
+            account_name=account_name,
             name=summary.name,
             status=summary.status,
             region=region,
@@ -398,6 +438,7 @@ class JobReport:
             completed_at=summary.completed_at,
             last_modified=summary.last_modified,
             failure_reason=summary.failure_reason,
+            origin=summary.origin,
         )
 
     def summary(self) -> JobSummary:
@@ -405,6 +446,7 @@ class JobReport:
             name=self.name,
             status=self.status,
             kind=self.kind,
+            origin=self.origin,
             last_modified=self.last_modified or self.completed_at or self.created_at or _EPOCH,
             created_at=self.created_at,
             completed_at=self.completed_at,
@@ -416,7 +458,7 @@ class JobReport:
 
 def _from_plain(cls: type, data: Any) -> Any:
     """A frozen dataclass from its ``asdict`` form: nested dataclasses and tuples restored by type hint."""
-    hints = typing.get_type_hints(cls)
+    hints = typing.get_type_hints(cls, globalns=globals())  # even if the module was unloaded since
     values = {}
     for item in fields(cls):
         if item.name in data:
@@ -688,10 +730,11 @@ class KnownJob:
     kind: str = INFERENCE_RECOMMENDER
     last_modified: datetime | None = None
     created_at: datetime | None = None
+    origin: Origin = HOME
 
     @property
     def key(self) -> JobKey:
-        return JobKey(self.kind, self.name)
+        return JobKey(self.kind, self.name, self.origin)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -784,6 +827,8 @@ class TickReport:
     implausible_timestamps: int = 0
     baseline: bool = False
     channels: dict[str, ChannelOutcome] = field(default_factory=dict)
+    # Per source (str(SourceKey)): 1 when it could not be read this tick, else 0.
+    sources: dict[str, int] = field(default_factory=dict)
 
     def channel(self, name: str) -> ChannelOutcome:
         return self.channels.setdefault(name, ChannelOutcome())

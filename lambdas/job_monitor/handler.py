@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import boto3
@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
+from job_monitor.adapters.accounts import AccountClients
 from job_monitor.adapters.dynamodb_state import DynamoStateStore
 from job_monitor.adapters.slack import SlackNotifier, parse_webhook_secret
 from job_monitor.adapters.sns import SnsNotifier
@@ -28,6 +29,7 @@ from job_monitor.operations import SEND_TEST_ACTION, requested_action, send_test
 from job_monitor.ports import Notifier
 from job_monitor.service import Monitor, utc_now
 from job_monitor.settings import Settings, log_level
+from job_monitor.sources import LocatedSource
 
 SECRET_MAX_AGE_SECONDS = 300
 NAMESPACE = "jobwatch"
@@ -55,6 +57,36 @@ _AWS_CONFIG = Config(
 @cache
 def _settings() -> Settings:
     return Settings.from_env()
+
+
+def _sources(settings: Settings, home_account: str) -> list[LocatedSource]:
+    """One source per (account, region, kind) watched: the function's own account first, then ACCOUNTS."""
+    accounts = AccountClients(
+        home_account=home_account,
+        home_region=settings.region,
+        role_name=settings.reader_role_name,
+        sts_config=_AWS_CONFIG,
+    )
+    origins = dict.fromkeys(
+        accounts.origin(account, region)
+        for account in ("", *settings.accounts)
+        for region in settings.watched_regions
+    )
+    return [
+        LocatedSource(
+            job_source(
+                kind,
+                accounts.client("sagemaker", origin, config=_SAGEMAKER_CONFIG),
+                region=origin.region or settings.region,
+            ),
+            region=origin.region or settings.region,
+            origin=origin,
+            account_name=partial(accounts.account_name, origin) if settings.many_sources else lambda: None,
+            hint=accounts.hint(origin, kind),
+        )
+        for origin in origins
+        for kind in settings.job_kinds
+    ]
 
 
 @cache
@@ -86,12 +118,11 @@ def _notifiers() -> tuple[Notifier, ...]:
 
 
 @cache
-def _monitor() -> tuple[Monitor, Settings]:
+def _monitor(home_account: str) -> tuple[Monitor, Settings]:
     """Adapters and clients live for the container, so warm invocations reuse connections and caches."""
     settings = _settings()
-    sagemaker = boto3.client("sagemaker", config=_SAGEMAKER_CONFIG)
     monitor = Monitor(
-        sources=[job_source(kind, sagemaker, region=settings.region) for kind in settings.job_kinds],
+        sources=_sources(settings, home_account),
         store=DynamoStateStore(
             boto3.client("dynamodb", config=_AWS_CONFIG),
             table_name=settings.state_table_name,
@@ -112,7 +143,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     action = requested_action(event)
     if action is not None:
         return _operator_action(action)
-    monitor, settings = _monitor()
+    monitor, settings = _monitor(context.invoked_function_arn.split(":")[4])
     deadline = (
         time.monotonic() + context.get_remaining_time_in_millis() / 1000 - settings.tick_safety_margin_seconds
     )

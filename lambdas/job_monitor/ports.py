@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from job_monitor.domain import INFERENCE_RECOMMENDER, JobKey, JobReport, JobSummary, KnownJob
+from job_monitor.domain import HOME, INFERENCE_RECOMMENDER, JobKey, JobReport, JobSummary, KnownJob, Origin
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,13 +76,14 @@ class Delivery:
 class StateStore(Protocol):
     """What the monitor remembers between ticks, with the conditional writes that make it exactly-once.
 
-    Jobs are keyed by their full identity (JobKey); each kind has its own cursor.
+    Jobs are keyed by their full identity (JobKey); each source (a kind of job in one account and
+    region, the function's own by default) has its own cursor.
     """
 
-    def load_cursor(self, kind: str) -> Cursor | None: ...
+    def load_cursor(self, kind: str, origin: Origin = HOME) -> Cursor | None: ...
 
-    def save_cursor(self, kind: str, cursor: Cursor) -> None:
-        """Move the kind's cursor; never backwards, whatever overlapping ticks do."""
+    def save_cursor(self, kind: str, cursor: Cursor, origin: Origin = HOME) -> None:
+        """Move the source's cursor; never backwards, whatever overlapping ticks do."""
         ...
 
     def known_jobs(self, keys: Iterable[JobKey]) -> dict[JobKey, KnownJob]: ...
@@ -113,12 +114,14 @@ class StateStore(Protocol):
         self, delivery: Delivery, *, now: datetime, retry_at: datetime, give_up: bool, error: str
     ) -> None: ...
 
-    def running_jobs(self, kind: str) -> list[KnownJob]:
-        """Every job of the kind tracked as not yet finished."""
+    def running_jobs(self, kind: str, origin: Origin = HOME) -> list[KnownJob]:
+        """Every job of the source tracked as not yet finished."""
         ...
 
-    def due_for_reconciliation(self, kind: str, *, checked_before: datetime, limit: int) -> list[KnownJob]:
-        """The kind's tracked running jobs whose status was last confirmed longest ago."""
+    def due_for_reconciliation(
+        self, kind: str, *, checked_before: datetime, limit: int, origin: Origin = HOME
+    ) -> list[KnownJob]:
+        """The source's tracked running jobs whose status was last confirmed longest ago."""
         ...
 
     def mark_reconciled(self, key: JobKey, *, now: datetime) -> None: ...

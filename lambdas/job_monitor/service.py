@@ -1,5 +1,5 @@
-"""One tick of the monitor: deliver what is owed, then for each kind of job: discover, decide, claim,
-deliver, record.
+"""One tick of the monitor: deliver what is owed, then for each source (a kind of job in one account
+and region), in parallel: discover, decide, claim, deliver, record.
 
 Delivery itself (leases, retries, recording each attempt) is the outbox's (outbox.py).
 Exactly-once per (job, status, channel) rests on two conditional writes in the state store:
@@ -25,6 +25,7 @@ from job_monitor.domain import (
     JobKey,
     JobReport,
     KnownJob,
+    SourceKey,
     TickReport,
     decide,
     is_terminal,
@@ -33,7 +34,10 @@ from job_monitor.domain import (
 from job_monitor.outbox import Outbox
 from job_monitor.ports import Cursor, Delivery, JobSource, Notifier, Observation, StateStore
 from job_monitor.settings import Settings, SettingsError
+from job_monitor.sources import LocatedSource
 
+# Sources read at once; each source's describes share the tick's describe pool.
+SOURCE_CONCURRENCY = 16
 _CURSOR_EPSILON = timedelta(microseconds=1)
 
 
@@ -44,21 +48,26 @@ def utc_now() -> datetime:
 class Monitor:
     """Runs ticks over injected ports; holds no state between ticks but its collaborators.
 
-    ``sources`` holds one JobSource per kind of job watched; each kind is discovered from its
-    own cursor, and one kind failing never holds back another.
+    ``sources`` holds one source per kind of job and place watched (a bare JobSource reads the
+    function's own account and region); each is discovered from its own cursor, and one failing
+    never holds back another.
     """
 
     def __init__(
         self,
         *,
-        sources: Sequence[JobSource],
+        sources: Sequence[JobSource | LocatedSource],
         store: StateStore,
         notifiers: Sequence[Notifier],
         settings: Settings,
         logger: logging.Logger | logging.LoggerAdapter,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self._sources = {source.kind: source for source in sources}
+        located = [
+            source if isinstance(source, LocatedSource) else LocatedSource(source, region=settings.region)
+            for source in sources
+        ]
+        self._sources = {source.key: source for source in located}
         self._store = store
         self._notifiers = {notifier.channel: notifier for notifier in notifiers}
         self._settings = settings
@@ -91,45 +100,58 @@ class Monitor:
         now = self._clock()
         with ThreadPoolExecutor(max_workers=self._settings.describe_concurrency) as pool:
             self._outbox.send_owed(pool, report, now, lambda: _past(deadline))
-            for source in self._sources.values():
-                self._watch(pool, source, report, now, deadline)
+            sources = list(self._sources.values())
+            with ThreadPoolExecutor(max_workers=min(len(sources), SOURCE_CONCURRENCY) or 1) as readers:
+                for future in [
+                    readers.submit(self._watch, pool, source, report, now, deadline) for source in sources
+                ]:
+                    future.result()
         return report
 
     def _watch(
         self,
         pool: ThreadPoolExecutor,
-        source: JobSource,
+        source: LocatedSource,
         report: TickReport,
         now: datetime,
         deadline: float | None,
     ) -> None:
-        """One kind of job: discover since its cursor, decide, claim, deliver, then move its cursor."""
-        cursor = self._store.load_cursor(source.kind)
-        baseline = cursor is None
-        report.baseline = report.baseline or baseline
-        handled: set[str] = set()
+        """One source: discover since its cursor, decide, claim, deliver, then move its cursor."""
+        context = {"job_kind": source.kind, "source": str(source.key)}
+        if _past(deadline):
+            self._log.warning("source not read: the tick ran out of time", extra=context)
+            self._count(report, "deferred")
+            return
         try:
+            cursor = self._store.load_cursor(source.kind, source.origin)
             observations = self._discover(source, cursor, report, now)
-        except Exception:
-            # Throttled past botocore's retries, or the service is down: nothing is lost, the
-            # cursor stays where it is and the next tick lists the same window again.
+        except Exception as error:
+            # Throttled past botocore's retries, the service down, the account's role or the region
+            # unusable: nothing is lost, the cursor stays where it is and the next tick lists the
+            # same window again. Other sources go on.
             self._log.exception(
-                "could not list jobs; discovery waits for the next tick", extra={"job_kind": source.kind}
+                "could not list jobs; discovery waits for the next tick",
+                extra={**context, "fix": source.hint(error)},
             )
             self._count(report, "errors")
-            observations = None
-        if observations is not None:
-            handled = self._handle(pool, observations, baseline, report, now, deadline)
+            with self._lock:
+                report.sources[str(source.key)] = 1
+            return
+        with self._lock:
+            report.sources[str(source.key)] = 0
+        baseline = cursor is None
+        if baseline:
+            report.baseline = True
+        handled = self._handle(pool, observations, baseline, report, now, deadline)
         if not baseline and not source.confirms_running:
-            seen = {obs.summary.name for obs in observations or ()}
+            seen = {obs.summary.name for obs in observations}
             self._reconcile(pool, source, seen, report, now, deadline)
-        if observations is not None:
-            self._advance_cursor(source.kind, cursor, observations, handled, now)
+        self._advance_cursor(source.key, cursor, observations, handled, now)
 
     # --- discovery ----------------------------------------------------------------------------
 
     def _discover(
-        self, source: JobSource, cursor: Cursor | None, report: TickReport, now: datetime
+        self, source: LocatedSource, cursor: Cursor | None, report: TickReport, now: datetime
     ) -> list[Observation]:
         settings = self._settings
         skew = timedelta(seconds=settings.list_overlap_seconds)
@@ -141,13 +163,15 @@ class Monitor:
                 since = min(cursor.after, now) - skew
             running: list[str] = []
             if source.confirms_running and cursor is not None:
-                running = [job.name for job in self._store.running_jobs(source.kind)]
+                running = [job.name for job in self._store.running_jobs(source.kind, source.origin)]
             for obs in source.changes(since=since, running=running, name_contains=settings.name_contains):
                 observations[obs.summary.name] = obs
         with self._lock:
             report.listed += len(observations)
         explicit = [
-            key for key in settings.job_names if key.kind == source.kind and key.name not in observations
+            key
+            for key in settings.job_names
+            if key.kind == source.kind and key.origin == source.origin and key.name not in observations
         ]
         if explicit:
             known = self._store.known_jobs(explicit)
@@ -173,7 +197,7 @@ class Monitor:
             return _baseline_window(list(observations.values()), settings.list_overlap_seconds, now)
         return list(observations.values())
 
-    def _describe_explicit(self, source: JobSource, key: JobKey, report: TickReport) -> JobReport | None:
+    def _describe_explicit(self, source: LocatedSource, key: JobKey, report: TickReport) -> JobReport | None:
         """One ``JOB_NAMES`` job; its failure is its own, never the other jobs' (retried next tick)."""
         context = {"job_name": key.name, "job_kind": key.kind}
         try:
@@ -248,14 +272,17 @@ class Monitor:
         self, decision: Decision, described: JobReport | None, report: TickReport, now: datetime
     ) -> None:
         summary = decision.summary
+        source = self._sources[SourceKey(summary.kind, summary.origin)]
         job_report = described
         if job_report is None and decision.needs_details:
-            job_report = self._sources[summary.kind].describe(summary.name)
+            job_report = source.describe(summary.name)
             if job_report is None:
                 self._drop(summary.key, "job vanished before it could be described", report)
                 return
         if job_report is None:
-            job_report = JobReport.from_summary(summary, region=self._settings.region)
+            job_report = JobReport.from_summary(
+                summary, region=source.region, account_name=source.account_name()
+            )
         job_report = with_status(job_report, summary)
         channels = tuple(self._notifiers)
         if not self._store.open_transition(
@@ -301,7 +328,7 @@ class Monitor:
     def _reconcile(
         self,
         pool: ThreadPoolExecutor,
-        source: JobSource,
+        source: LocatedSource,
         seen: set[str],
         report: TickReport,
         now: datetime,
@@ -321,6 +348,7 @@ class Monitor:
                 source.kind,
                 checked_before=now - timedelta(seconds=settings.reconcile_interval_seconds),
                 limit=settings.reconcile_batch_size,
+                origin=source.origin,
             )
             if job.name not in seen
         ]
@@ -329,7 +357,7 @@ class Monitor:
             future.result()
 
     def _reconcile_one(
-        self, source: JobSource, job: KnownJob, report: TickReport, now: datetime, deadline: float | None
+        self, source: LocatedSource, job: KnownJob, report: TickReport, now: datetime, deadline: float | None
     ) -> None:
         if _past(deadline):
             return
@@ -354,13 +382,13 @@ class Monitor:
 
     def _advance_cursor(
         self,
-        kind: str,
+        source: SourceKey,
         cursor: Cursor | None,
         observations: Iterable[Observation],
         handled: set[str],
         now: datetime,
     ) -> None:
-        """Move the kind's cursor past every job handled, but never past one left for a later tick,
+        """Move the source's cursor past every job handled, but never past one left for a later tick,
         nor past now. Only listed jobs have a place on the cursor (``cursor_time``).
 
         A timestamp in the future (a service clock gone wrong) would otherwise carry the cursor
@@ -380,7 +408,7 @@ class Monitor:
         if candidate is not None:
             candidate = min(candidate, now)
         if cursor is None or (candidate is not None and (previous is None or candidate > previous)):
-            self._store.save_cursor(kind, Cursor(after=candidate))
+            self._store.save_cursor(source.kind, Cursor(after=candidate), source.origin)
 
     def _count(self, report: TickReport, attribute: str) -> None:
         with self._lock:

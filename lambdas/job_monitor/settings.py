@@ -26,6 +26,10 @@ _JOB_NAME = {
     INFERENCE_RECOMMENDER: (re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}"), 64),
     AI_RECOMMENDATION: (re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"), 63),
 }
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+_ACCOUNT = re.compile(r"\d{12}")
+_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")  # IAM role names
+DEFAULT_READER_ROLE_NAME = "jobwatch-reader"
 _SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
 _SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}")
 
@@ -56,6 +60,20 @@ class Settings:
     tick_safety_margin_seconds: int
     lease_seconds: int
     region: str
+    # The regions and member accounts watched besides the function's own (see sources()).
+    regions: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+    reader_role_name: str = DEFAULT_READER_ROLE_NAME
+
+    @property
+    def watched_regions(self) -> tuple[str, ...]:
+        """REGIONS, or the function's own region when it is unset."""
+        return self.regions or (self.region,)
+
+    @property
+    def many_sources(self) -> bool:
+        """True when jobwatch watches more than its own account and region: messages then name both."""
+        return bool(self.accounts) or self.watched_regions != (self.region,)
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -104,6 +122,14 @@ class Settings:
             ),
             lease_seconds=reader.integer("DELIVERY_LEASE_SECONDS", default=900, low=30, high=86400),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+            regions=reader.patterned("REGIONS", _REGION, "region names such as eu-west-1"),
+            accounts=reader.patterned("ACCOUNTS", _ACCOUNT, "12-digit account IDs"),
+            reader_role_name=reader.matching(
+                "READER_ROLE_NAME",
+                lambda value: bool(_ROLE_NAME.fullmatch(value)),
+                "an IAM role name (up to 64 letters, digits and +=,.@_-)",
+            )
+            or DEFAULT_READER_ROLE_NAME,
         )
         if not settings.channels:
             raise SettingsError("no channel configured: set TOPIC_ARN, SLACK_WEBHOOK_SECRET_NAME or both")
@@ -190,6 +216,14 @@ class _Reader:
         if unknown:
             raise SettingsError(f"{name} must list some of {', '.join(allowed)}, got {', '.join(unknown)}")
         return tuple(dict.fromkeys(chosen))
+
+    def patterned(self, name: str, pattern: re.Pattern[str], expected: str) -> tuple[str, ...]:
+        """A comma-separated list whose every entry matches ``pattern``."""
+        values = self.listed(name)
+        wrong = [value for value in values if not pattern.fullmatch(value)]
+        if wrong:
+            raise SettingsError(f"{name} must list {expected}, got {', '.join(map(repr, wrong))}")
+        return values
 
     def listed(self, name: str) -> tuple[str, ...]:
         raw = self.optional(name) or ""

@@ -461,7 +461,8 @@ def test_describes_run_in_a_bounded_pool(monkeypatch: pytest.MonkeyPatch) -> Non
 
     assert len(world.email.keys()) == 12
     assert world.source.most_at_once == 3
-    assert RecordingPool.bounds == [3, 3]
+    # Per tick: the describe pool (3), then the pool reading the sources (one source here).
+    assert RecordingPool.bounds == [3, 1, 3, 1]
 
 
 def test_a_future_timestamp_never_blinds_discovery(world: World, caplog: pytest.LogCaptureFixture) -> None:

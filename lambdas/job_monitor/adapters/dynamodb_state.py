@@ -12,6 +12,13 @@ Item layout (partition key ``pk``), keyed on a job's full identity (JobKey):
   ``expires_at`` for TTL.
 - ``cursor`` (Inference Recommender) and ``cursor#<kind>``: ``modified_after`` (epoch
   microseconds), where that kind's discovery resumes.
+
+Those are the keys of the function's own account and region (Origin HOME), unchanged since before
+jobwatch watched other accounts and regions. A job elsewhere appends its origin to the key of its
+kind: ``job#<kind>#<name>#<account>#<region>`` (``-`` for the function's own account or region),
+with ``job_account``/``job_region`` on the item; its cursor is ``cursor#<kind>#<account>#<region>``
+and its running shard ``active#<kind>#<account>#<region>``. Every source thus has its own cursor
+and its own first-run baseline.
 """
 
 from __future__ import annotations
@@ -24,7 +31,16 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from job_monitor.domain import INFERENCE_RECOMMENDER, JobKey, JobReport, JobSummary, KnownJob, is_terminal
+from job_monitor.domain import (
+    HOME,
+    INFERENCE_RECOMMENDER,
+    JobKey,
+    JobReport,
+    JobSummary,
+    KnownJob,
+    Origin,
+    is_terminal,
+)
 from job_monitor.ports import Cursor, Delivery
 
 ACTIVE_INDEX = "active-index"
@@ -43,27 +59,40 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 
+def _where(origin: Origin) -> str:
+    """The key suffix of a job or source away from home; empty at home (today's keys)."""
+    if origin.is_home:
+        return ""
+    return f"#{origin.account or '-'}#{origin.region or '-'}"
+
+
 def _job_key(key: JobKey) -> dict[str, Any]:
-    if key.kind == _LEGACY_KIND:
+    if key.kind == _LEGACY_KIND and key.origin.is_home:
         return {"pk": {"S": f"job#{key.name}"}}
-    return {"pk": {"S": f"job#{key.kind}#{key.name}"}}
+    return {"pk": {"S": f"job#{key.kind}#{key.name}{_where(key.origin)}"}}
 
 
-def _cursor_key(kind: str) -> dict[str, Any]:
-    return {"pk": {"S": "cursor" if kind == _LEGACY_KIND else f"cursor#{kind}"}}
+def _cursor_key(kind: str, origin: Origin) -> dict[str, Any]:
+    if kind == _LEGACY_KIND and origin.is_home:
+        return {"pk": {"S": "cursor"}}
+    return {"pk": {"S": f"cursor#{kind}{_where(origin)}"}}
 
 
-def _active_shard(kind: str) -> str:
-    return _ACTIVE if kind == _LEGACY_KIND else f"{_ACTIVE}#{kind}"
+def _active_shard(kind: str, origin: Origin) -> str:
+    if kind == _LEGACY_KIND and origin.is_home:
+        return _ACTIVE
+    return f"{_ACTIVE}#{kind}{_where(origin)}"
 
 
 def _known_job(item: dict[str, Any]) -> KnownJob:
-    """A plain item as KnownJob; an item written before kinds existed has no ``job_kind``."""
+    """A plain item as KnownJob; an item written before kinds existed has no ``job_kind``, and one
+    of the function's own account and region has no ``job_account``/``job_region``."""
     return KnownJob(
         name=item["job_name"],
         status=item["status"],
         kind=item.get("job_kind") or _LEGACY_KIND,
         last_modified=_from_micros(item["last_modified"]) if "last_modified" in item else None,
+        origin=Origin(account=item.get("job_account", ""), region=item.get("job_region", "")),
     )
 
 
@@ -93,17 +122,17 @@ class DynamoStateStore:
 
     # --- cursor -------------------------------------------------------------------------------
 
-    def load_cursor(self, kind: str) -> Cursor | None:
-        item = self._client.get_item(TableName=self._table, Key=_cursor_key(kind), ConsistentRead=True).get(
-            "Item"
-        )
+    def load_cursor(self, kind: str, origin: Origin = HOME) -> Cursor | None:
+        item = self._client.get_item(
+            TableName=self._table, Key=_cursor_key(kind, origin), ConsistentRead=True
+        ).get("Item")
         if item is None:
             return None
         value = item.get("modified_after")
         return Cursor(after=_from_micros(value["N"]) if value else None)
 
-    def save_cursor(self, kind: str, cursor: Cursor) -> None:
-        item: dict[str, Any] = dict(_cursor_key(kind))
+    def save_cursor(self, kind: str, cursor: Cursor, origin: Origin = HOME) -> None:
+        item: dict[str, Any] = dict(_cursor_key(kind, origin))
         values: dict[str, Any] = {}
         if cursor.after is None:
             condition = "attribute_not_exists(pk)"
@@ -132,7 +161,7 @@ class DynamoStateStore:
                 self._table: {
                     "Keys": [_job_key(key) for key in unique[start : start + _BATCH_GET_LIMIT]],
                     "ConsistentRead": True,
-                    "ProjectionExpression": "job_name, job_kind, #status, last_modified",
+                    "ProjectionExpression": "job_name, job_kind, job_account, job_region, #status, last_modified",
                     "ExpressionAttributeNames": {"#status": "status"},
                 }
             }
@@ -320,23 +349,25 @@ class DynamoStateStore:
 
     # --- reconciliation -----------------------------------------------------------------------
 
-    def running_jobs(self, kind: str) -> list[KnownJob]:
+    def running_jobs(self, kind: str, origin: Origin = HOME) -> list[KnownJob]:
         paginator = self._client.get_paginator("query")
         pages = paginator.paginate(
             TableName=self._table,
             IndexName=ACTIVE_INDEX,
             KeyConditionExpression="active_shard = :active",
-            ExpressionAttributeValues={":active": {"S": _active_shard(kind)}},
+            ExpressionAttributeValues={":active": {"S": _active_shard(kind, origin)}},
         )
         return [_known_job(_plain(raw)) for page in pages for raw in page.get("Items", [])]
 
-    def due_for_reconciliation(self, kind: str, *, checked_before: datetime, limit: int) -> list[KnownJob]:
+    def due_for_reconciliation(
+        self, kind: str, *, checked_before: datetime, limit: int, origin: Origin = HOME
+    ) -> list[KnownJob]:
         response = self._client.query(
             TableName=self._table,
             IndexName=ACTIVE_INDEX,
             KeyConditionExpression="active_shard = :active AND reconciled_at < :before",
             ExpressionAttributeValues={
-                ":active": {"S": _active_shard(kind)},
+                ":active": {"S": _active_shard(kind, origin)},
                 ":before": {"N": str(_epoch(checked_before))},
             },
             Limit=limit,
@@ -374,12 +405,16 @@ class _StatusUpdate:
             last_modified=_micros(last_modified),
             updated_at=now.isoformat(),
         )
+        if key.origin.account:
+            self.set(job_account=key.origin.account)
+        if key.origin.region:
+            self.set(job_region=key.origin.region)
         self._key = key
         if is_terminal(status):
             self.set(expires_at=_epoch(now + ttl))
             self.remove("active_shard", "reconciled_at")
         else:
-            self.set(active_shard=_active_shard(key.kind), reconciled_at=_epoch(now))
+            self.set(active_shard=_active_shard(key.kind, key.origin), reconciled_at=_epoch(now))
 
     def set(self, **pairs: Any) -> None:
         for key, item in pairs.items():

@@ -1,0 +1,62 @@
+"""Sources: one kind of job in one account and region, the unit discovery works on.
+
+A kind's adapter knows its API, not where it runs; ``LocatedSource`` places it, stamping every job
+it reports with its origin (for state, exactly-once and routing) and how messages name its account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import replace
+from datetime import datetime
+
+from job_monitor.domain import HOME, JobReport, Origin, SourceKey
+from job_monitor.ports import JobSource, Observation
+
+
+def _no_hint(error: Exception) -> str:
+    return ""
+
+
+class LocatedSource:
+    """A JobSource read in one account and region (its client already points there)."""
+
+    def __init__(
+        self,
+        source: JobSource,
+        *,
+        region: str,
+        origin: Origin = HOME,
+        account_name: Callable[[], str | None] = lambda: None,
+        hint: Callable[[Exception], str] = _no_hint,
+    ) -> None:
+        self._source = source
+        self.kind = source.kind
+        self.confirms_running = source.confirms_running
+        self.origin = origin
+        self.region = region
+        self.key = SourceKey(source.kind, origin)
+        self._account_name = account_name
+        self.hint = hint
+
+    def account_name(self) -> str | None:
+        """How messages name the account; None when jobwatch watches only its own account and region."""
+        return self._account_name()
+
+    def changes(
+        self, *, since: datetime | None, running: Collection[str], name_contains: str | None
+    ) -> list[Observation]:
+        return [
+            Observation(
+                summary=replace(obs.summary, origin=self.origin),
+                report=None if obs.report is None else self._stamp(obs.report),
+            )
+            for obs in self._source.changes(since=since, running=running, name_contains=name_contains)
+        ]
+
+    def describe(self, name: str) -> JobReport | None:
+        report = self._source.describe(name)
+        return None if report is None else self._stamp(report)
+
+    def _stamp(self, report: JobReport) -> JobReport:
+        return replace(report, origin=self.origin, account_name=self.account_name())
