@@ -827,7 +827,7 @@ class TickReport:
     implausible_timestamps: int = 0
     baseline: bool = False
     channels: dict[str, ChannelOutcome] = field(default_factory=dict)
-    # Per source (str(SourceKey)): 1 when it could not be read this tick, else 0.
+    # Per source (account/region/kind): 1 when it could not be read this tick, else 0.
     sources: dict[str, int] = field(default_factory=dict)
 
     def channel(self, name: str) -> ChannelOutcome:

@@ -83,6 +83,7 @@ def _sources(settings: Settings, home_account: str) -> list[LocatedSource]:
             origin=origin,
             account_name=partial(accounts.account_name, origin) if settings.many_sources else lambda: None,
             hint=accounts.hint(origin, kind),
+            name=f"{origin.account or home_account}/{origin.region or settings.region}/{kind}",
         )
         for origin in origins
         for kind in settings.job_kinds
@@ -148,7 +149,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         time.monotonic() + context.get_remaining_time_in_millis() / 1000 - settings.tick_safety_margin_seconds
     )
     report = monitor.run_tick(deadline=deadline)
-    _publish_metrics(report)
+    _publish_metrics(report, per_source=settings.many_sources)
     summary = asdict(report)
     logger.info("tick finished", extra={"tick": summary})
     return summary
@@ -169,8 +170,9 @@ def _operator_action(action: str) -> dict[str, Any]:
     return result
 
 
-def _publish_metrics(report: TickReport) -> None:
-    """Totals for alarms (service dimension only) and per-channel figures for dashboards."""
+def _publish_metrics(report: TickReport, *, per_source: bool) -> None:
+    """Totals for alarms (service dimension only) and per-channel figures for dashboards; when
+    jobwatch watches several accounts or regions, also which sources could not be read."""
     metrics.add_metric(name="TransitionsDetected", unit=MetricUnit.Count, value=report.transitions)
     metrics.add_metric(name="TickErrors", unit=MetricUnit.Count, value=report.errors)
     metrics.add_metric(name="TickDeferred", unit=MetricUnit.Count, value=report.deferred)
@@ -196,3 +198,19 @@ def _publish_metrics(report: TickReport) -> None:
                 metric.add_dimension(name="channel", value=channel)
     for name, value in totals.items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    if per_source:
+        _publish_sources(report)
+
+
+def _publish_sources(report: TickReport) -> None:
+    """SourcesUnreachable in total (the alarm's) and per source (``account/region/kind``)."""
+    metrics.add_metric(name="SourcesUnreachable", unit=MetricUnit.Count, value=sum(report.sources.values()))
+    for source, unreachable in report.sources.items():
+        with single_metric(
+            name="SourcesUnreachable",
+            unit=MetricUnit.Count,
+            value=unreachable,
+            namespace=NAMESPACE,
+            default_dimensions={"service": "jobwatch"},
+        ) as metric:
+            metric.add_dimension(name="source", value=source)

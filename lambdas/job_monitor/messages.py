@@ -214,6 +214,7 @@ def render_email_body(report: JobReport, options: MessageOptions) -> str:
         f"jobwatch: {summary.NOUN} {_status_word(report)}",
         "",
         *summary.email_heading(report),
+        *([f"Account    {one_line(report.account_name)}"] if report.account_name else []),
         f"Region     {one_line(report.region)}",
         f"Created    {when(report.created_at)}",
     ]
@@ -259,6 +260,7 @@ def render_slack(report: JobReport, options: MessageOptions) -> dict[str, Any]:
             "fields": [
                 *(mrkdwn(f"*{label}*\n{escape_slack(value)}") for label, value in summary.facts(report)),
                 mrkdwn(f"*Duration*\n{duration(report)}"),
+                *([mrkdwn(f"*Account*\n{escape_slack(report.account_name)}")] if report.account_name else []),
                 mrkdwn(f"*Region*\n{escape_slack(report.region)}"),
             ],
         },
@@ -328,6 +330,7 @@ def render_summary_json(report: JobReport, options: MessageOptions) -> dict[str,
         "status": report.status,
         "job_type": report.job_type,
         "model": report.model,
+        **_where(report),
         "region": report.region,
         "created_at": iso(report.created_at),
         "completed_at": iso(report.completed_at),
@@ -348,6 +351,7 @@ def render_chatbot(report: JobReport, options: MessageOptions) -> dict[str, Any]
             [
                 *(f"*{label}:* {defang(value)}" for label, value in summary.facts(report)),
                 f"*Duration:* {duration(report)}",
+                *([f"*Account:* {defang(report.account_name)}"] if report.account_name else []),
             ]
         )
     ]
@@ -373,13 +377,14 @@ def render_chatbot(report: JobReport, options: MessageOptions) -> dict[str, Any]
             "keywords": [report.status, *summary.keywords(report), report.kind],
         },
         "metadata": {
-            "threadId": report.name,
+            "threadId": report.name if report.origin.is_home else str(report.key),
             "summary": defang(_headline(report, options)),
             "eventType": f"{summary.EVENT_TYPE}{_status_word(report).title().replace('_', '').replace(' ', '')}",
             "additionalContext": {
                 "job_name": report.name,
                 "job_kind": report.kind,
                 "status": report.status,
+                **_where(report),
                 "region": report.region,
             },
         },
@@ -404,5 +409,15 @@ def sns_publication(report: JobReport, options: MessageOptions) -> SnsPublicatio
         subject=render_email_subject(report, options),
         message=json.dumps(per_protocol, ensure_ascii=False),
         message_structure="json",
-        attributes={"status": report.status, "job_name": report.name, "job_kind": report.kind},
+        attributes={
+            "status": report.status,
+            "job_name": report.name,
+            "job_kind": report.kind,
+            **_where(report),
+        },
     )
+
+
+def _where(report: JobReport) -> dict[str, str]:
+    """The account a message names, when jobwatch watches more than its own account and region."""
+    return {"account": report.account_name} if report.account_name else {}

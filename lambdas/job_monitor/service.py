@@ -117,7 +117,7 @@ class Monitor:
         deadline: float | None,
     ) -> None:
         """One source: discover since its cursor, decide, claim, deliver, then move its cursor."""
-        context = {"job_kind": source.kind, "source": str(source.key)}
+        context = {"job_kind": source.kind, "source": source.name}
         if _past(deadline):
             self._log.warning("source not read: the tick ran out of time", extra=context)
             self._count(report, "deferred")
@@ -135,10 +135,10 @@ class Monitor:
             )
             self._count(report, "errors")
             with self._lock:
-                report.sources[str(source.key)] = 1
+                report.sources[source.name] = 1
             return
         with self._lock:
-            report.sources[str(source.key)] = 0
+            report.sources[source.name] = 0
         baseline = cursor is None
         if baseline:
             report.baseline = True

@@ -29,6 +29,7 @@ class LocatedSource:
         origin: Origin = HOME,
         account_name: Callable[[], str | None] = lambda: None,
         hint: Callable[[Exception], str] = _no_hint,
+        name: str | None = None,
     ) -> None:
         self._source = source
         self.kind = source.kind
@@ -36,6 +37,8 @@ class LocatedSource:
         self.origin = origin
         self.region = region
         self.key = SourceKey(source.kind, origin)
+        # How logs and metrics name the source: account/region/kind.
+        self.name = name or f"{origin.account or 'own account'}/{region}/{source.kind}"
         self._account_name = account_name
         self.hint = hint
 
@@ -59,4 +62,4 @@ class LocatedSource:
         return None if report is None else self._stamp(report)
 
     def _stamp(self, report: JobReport) -> JobReport:
-        return replace(report, origin=self.origin, account_name=self.account_name())
+        return replace(report, origin=self.origin, region=self.region, account_name=self.account_name())

@@ -31,6 +31,7 @@ from job_monitor.domain import (
     FAILED,
     STOPPED,
     JobReport,
+    Origin,
     Recommendation,
     benchmarks_from_steps,
     report_from_description,
@@ -57,7 +58,17 @@ GOLDEN = TESTS / "golden"
 UPDATE = os.environ.get("JOBWATCH_UPDATE_GOLDEN") == "1"
 IR_CASES = sorted(path.stem for path in FIXTURES.glob("*.json"))
 AI_CASES = sorted(f"ai_{path.stem}" for path in AI_FIXTURES.glob("*.json"))
-CASES = IR_CASES + AI_CASES
+# A job in a member account and another region, as jobwatch reports it when it watches several:
+# (the fixture it is read from, where it runs, how messages name its account).
+MEMBER_CASES = {
+    "member_account": (
+        "default_completed",
+        Origin("210987654321", "ap-southeast-2"),
+        "ml-research (210987654321)",
+    ),
+    "ai_member_account": ("ai_completed_ttft", Origin("210987654321", "eu-central-1"), "210987654321"),
+}
+CASES = IR_CASES + AI_CASES + sorted(MEMBER_CASES)
 OPTIONS = MessageOptions()
 _SERVICE_MODEL = botocore.session.get_session().get_service_model("sagemaker")
 
@@ -73,6 +84,9 @@ def described(case: str) -> dict[str, Any]:
 
 
 def load(case: str) -> JobReport:
+    if case in MEMBER_CASES:
+        fixture, origin, account_name = MEMBER_CASES[case]
+        return replace(load(fixture), origin=origin, region=origin.region, account_name=account_name)
     if case in AI_CASES:
         body = (AI_FIXTURES / f"{case.removeprefix('ai_')}.json").read_bytes()
         return ai_report_from_description(parse("DescribeAIRecommendationJob", body), region="eu-west-1")
