@@ -32,9 +32,15 @@ def service_metric(name: str, period: Duration, *, channel: str | None = None) -
 
 
 def create_alarms(
-    scope: Construct, *, function: lambda_.IFunction, dead_letter_queue: sqs.IQueue, topic: sns.ITopic
+    scope: Construct,
+    *,
+    function: lambda_.IFunction,
+    dead_letter_queue: sqs.IQueue,
+    topic: sns.ITopic,
+    many_sources: bool = False,
 ) -> list[cloudwatch.Alarm]:
-    """Each alarm fires at its threshold or above and notifies ``topic``."""
+    """Each alarm fires at its threshold or above and notifies ``topic``; SourcesUnreachable only
+    when the monitor watches more than its own account and region."""
     # name: (metric, threshold, periods in a row, description)
     definitions = {
         "FunctionErrors": (
@@ -86,6 +92,15 @@ def create_alarms(
             "A scheduled jobwatch tick could not be delivered or failed asynchronously",
         ),
     }
+    if many_sources:
+        definitions["SourcesUnreachable"] = (
+            service_metric("SourcesUnreachable", Duration.hours(1)),
+            3,
+            1,
+            "jobwatch could not read a source (account/region/kind) three times in an hour: its role "
+            "cannot be assumed, its region is not enabled, or it is throttled; the function's "
+            "'could not list jobs' log lines name the source and what to fix",
+        )
     alarms = []
     for name, (metric, threshold, periods, description) in definitions.items():
         alarm = metric.create_alarm(

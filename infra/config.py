@@ -35,6 +35,13 @@ _LAYER_VERSION_ARN = re.compile(
 )
 # A KMS key ARN (not an alias: IAM policies grant on keys); key ids are UUIDs or mrk-<hex>
 _KMS_KEY_ARN = re.compile(r"arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:key/[a-zA-Z0-9-]+")
+# The places a deployment watches: regions, member accounts, the role it assumes in them, and the
+# organizational units a StackSet deploys that role to (CloudFormation's OrganizationalUnitIds pattern).
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+_ACCOUNT = re.compile(r"\d{12}")
+_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
+_ORG_UNIT = re.compile(r"r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}")
+DEFAULT_READER_ROLE_NAME = "jobwatch-reader"
 CREATE_KEY = "create"
 NO_ALARM_EMAIL = "none"
 # A context key in jobwatch's own style; CDK's keys (@aws-cdk/..., aws:cdk:..., lookups) never look like this
@@ -69,6 +76,10 @@ class MonitorProps:
     powertools_layer_arn: str | None = None  # None: the public SSM parameter for POWERTOOLS_VERSION
     slack_secret_kms_key_arn: str | None = None  # the customer-managed key the Slack secret is encrypted with
     kms_key: str | None = None  # None: AWS-managed encryption at rest; "create" or a key ARN: that key
+    regions: tuple[str, ...] = ()  # (): the stack's own region
+    accounts: tuple[str, ...] = ()  # member accounts read through their reader role
+    reader_role_name: str = DEFAULT_READER_ROLE_NAME
+    reader_org_units: tuple[str, ...] = ()  # a service-managed StackSet deploys the reader role there
 
     def __post_init__(self) -> None:
         for address in (*self.notify_emails, *(self.alarm_emails or ())):
@@ -115,6 +126,37 @@ class MonitorProps:
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(f"log_level: must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
         self._check_keys()
+        self._check_sources()
+
+    @property
+    def many_sources(self) -> bool:
+        """True when the deployment watches more than its own account and region."""
+        return bool(self.regions or self.accounts)
+
+    def _check_sources(self) -> None:
+        for key, values, pattern, expected in (
+            ("regions", self.regions, _REGION, "a region name such as eu-west-1"),
+            ("accounts", self.accounts, _ACCOUNT, "a 12-digit account ID"),
+            (
+                "reader_org_units",
+                self.reader_org_units,
+                _ORG_UNIT,
+                "an organizational unit ID (ou-...) or root ID (r-...)",
+            ),
+        ):
+            for value in values:
+                if not pattern.fullmatch(value):
+                    raise ConfigError(f"{key}: {value!r} is not {expected}")
+        if not _ROLE_NAME.fullmatch(self.reader_role_name):
+            raise ConfigError(
+                f"reader_role_name: must be an IAM role name (up to 64 letters, digits and +=,.@_-), "
+                f"got {self.reader_role_name!r}"
+            )
+        if self.reader_org_units and not self.accounts:
+            raise ConfigError(
+                "reader_org_units: deploys the reader role, but accounts lists no member account to read; "
+                "list the accounts whose jobs jobwatch watches"
+            )
 
     def _check_kinds(self) -> None:
         if not self.job_kinds:
@@ -270,10 +312,18 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "powertools_layer_arn": _optional_text,
     "slack_secret_kms_key_arn": _optional_text,
     "kms_key": _kms_key,
+    "regions": _list,
+    "accounts": _list,
+    "reader_role_name": _optional_text,
+    "reader_org_units": _list,
 }
 CONTEXT_KEYS = tuple(field.name for field in fields(MonitorProps))
 assert set(_PARSERS) == set(CONTEXT_KEYS), "every MonitorProps field is a context key"
-APP_CONTEXT_KEYS = ("stack_name",)  # read by app.py, not by the construct
+APP_CONTEXT_KEYS = ("stack_name", "deploy")  # read by app.py, not by the construct
+DEPLOY_TARGETS = (
+    "monitor",
+    "reader",
+)  # -c deploy=...: the hub stack, or the reader stack of a member account
 
 
 def props_from_context(context: Mapping[str, Any]) -> MonitorProps:
@@ -289,6 +339,19 @@ def props_from_context(context: Mapping[str, Any]) -> MonitorProps:
         if raw is not None:
             values[key] = _PARSERS[key](key, raw)
     return MonitorProps(**values)
+
+
+def reader_props_from_context(context: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """The reader stack's settings: ``reader_role_name`` and ``job_kinds``, checked as the hub checks them.
+
+    The reader stack sends nothing, so no channel is asked for: a placeholder stands in for one.
+    """
+    _refuse_unknown_keys(context)
+    values = {
+        key: _PARSERS[key](key, context[key]) for key in ("reader_role_name", "job_kinds") if key in context
+    }
+    props = MonitorProps(notify_emails=("reader@example.com",), **values)
+    return props.reader_role_name, props.job_kinds
 
 
 def _refuse_unknown_keys(context: Mapping[str, Any]) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_cloudformation as cloudformation
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -24,6 +24,8 @@ from infra.checkov import acknowledge_checkov_findings
 from infra.config import CREATE_KEY, MonitorProps
 from infra.dashboard import create_dashboard
 from infra.nag import acknowledge_monitor_findings
+from infra.permissions import ACCOUNT_ALIAS_ACTION, JOB_READS, JobReads
+from infra.reader import HUB_ROLE_PARAMETER, reader_template
 
 LAMBDA_CODE = Path(__file__).resolve().parent.parent / "lambdas"
 HANDLER = "job_monitor.handler.handler"
@@ -44,37 +46,6 @@ TABLE_ITEM_ACTIONS = (
     "dynamodb:BatchGetItem",
 )
 TABLE_INDEX_ACTIONS = ("dynamodb:Query",)
-
-
-@dataclass(frozen=True, kw_only=True)
-class _JobReads:
-    """What the function calls to watch one kind of job, for a least-privilege grant."""
-
-    sid: str
-    list_actions: tuple[str, ...]
-    describe_action: str
-    resource_type: str  # the describe action's resource type (its ARN's resource part)
-
-
-# Per kind (infra.config.JOB_KINDS): the Service Authorization Reference's actions, and the
-# resource type of each job's ARN as the API model spells it.
-_JOB_READS = {
-    "inference-recommender": _JobReads(
-        sid="InferenceRecommendationsJobs",
-        list_actions=(
-            "sagemaker:ListInferenceRecommendationsJobs",
-            "sagemaker:ListInferenceRecommendationsJobSteps",
-        ),
-        describe_action="sagemaker:DescribeInferenceRecommendationsJob",
-        resource_type="inference-recommendations-job",
-    ),
-    "ai-recommendation": _JobReads(
-        sid="AIRecommendationJobs",
-        list_actions=("sagemaker:ListAIRecommendationJobs",),
-        describe_action="sagemaker:DescribeAIRecommendationJob",
-        resource_type="ai-recommendation-job",
-    ),
-}
 
 
 class JobStatusMonitor(Construct):
@@ -208,8 +179,13 @@ class JobStatusMonitor(Construct):
         for address in props.alarm_addresses:
             self.alarm_topic.add_subscription(subscriptions.EmailSubscription(address))
         self.alarms = create_alarms(
-            self, function=self.function, dead_letter_queue=self.dead_letter_queue, topic=self.alarm_topic
+            self,
+            function=self.function,
+            dead_letter_queue=self.dead_letter_queue,
+            topic=self.alarm_topic,
+            many_sources=props.many_sources,
         )
+        self.reader_stack_set = self._reader_stack_set() if props.reader_org_units else None
         self.dashboard = create_dashboard(
             self,
             function=self.function,
@@ -218,6 +194,7 @@ class JobStatusMonitor(Construct):
             alarms=self.alarms,
         )
         acknowledge_monitor_findings(
+            regions=props.regions,
             function=self.function,
             function_role=self.function_role,
             table=self.table,
@@ -320,11 +297,53 @@ class JobStatusMonitor(Construct):
         if props.job_names:
             environment["JOB_NAMES"] = ",".join(props.job_names)
         environment["JOB_KINDS"] = ",".join(props.job_kinds)
+        if props.regions:
+            environment["REGIONS"] = ",".join(props.regions)
+        if props.accounts:
+            environment["ACCOUNTS"] = ",".join(props.accounts)
+            environment["READER_ROLE_NAME"] = props.reader_role_name
         return environment
 
-    def _grant_job_reads(self, reads: _JobReads) -> None:
+    def _reader_stack_set(self) -> cloudformation.CfnStackSet:
+        """The reader role in every account of ``reader_org_units``, and in each account that joins them
+        later (auto-deployment); IAM is global, so one stack instance per account, in this region."""
+        stack = Stack.of(self)
+        return cloudformation.CfnStackSet(
+            self,
+            "ReaderStackSet",
+            stack_set_name=f"{stack.stack_name}-reader",
+            description="jobwatch: the reader role the hub's monitor function assumes in member accounts",
+            permission_model="SERVICE_MANAGED",
+            auto_deployment=cloudformation.CfnStackSet.AutoDeploymentProperty(
+                enabled=True, retain_stacks_on_account_removal=False
+            ),
+            capabilities=["CAPABILITY_NAMED_IAM"],
+            template_body=reader_template(
+                role_name=self.props.reader_role_name, job_kinds=self.props.job_kinds
+            ),
+            parameters=[
+                cloudformation.CfnStackSet.ParameterProperty(
+                    parameter_key=HUB_ROLE_PARAMETER, parameter_value=self.function_role.role_arn
+                )
+            ],
+            stack_instances_group=[
+                cloudformation.CfnStackSet.StackInstancesProperty(
+                    deployment_targets=cloudformation.CfnStackSet.DeploymentTargetsProperty(
+                        organizational_unit_ids=list(self.props.reader_org_units)
+                    ),
+                    regions=[stack.region],
+                )
+            ],
+            operation_preferences=cloudformation.CfnStackSet.OperationPreferencesProperty(
+                max_concurrent_percentage=100,
+                failure_tolerance_percentage=100,
+                region_concurrency_type="PARALLEL",
+            ),
+        )
+
+    def _grant_job_reads(self, reads: JobReads) -> None:
         """One kind of job: its list actions on ``*`` (no list action supports a resource-level
-        permission), its describe action on that kind's jobs in this account and region only."""
+        permission), its describe action on that kind's jobs in this account, in the watched regions only."""
         stack = Stack.of(self)
         self.function.add_to_role_policy(
             iam.PolicyStatement(sid=f"List{reads.sid}", actions=list(reads.list_actions), resources=["*"])
@@ -334,17 +353,42 @@ class JobStatusMonitor(Construct):
                 sid=f"Describe{reads.sid}",
                 actions=[reads.describe_action],
                 resources=[
-                    stack.format_arn(service="sagemaker", resource=reads.resource_type, resource_name="*")
+                    stack.format_arn(
+                        service="sagemaker", region=region, resource=reads.resource_type, resource_name="*"
+                    )
+                    for region in self.props.regions or [stack.region]
                 ],
             )
         )
+
+    def _grant_member_accounts(self) -> None:
+        """With several sources: the reader role of each listed account, and the account alias messages name."""
+        props = self.props
+        if not props.many_sources:
+            return
+        stack = Stack.of(self)
+        self.function.add_to_role_policy(
+            iam.PolicyStatement(sid="ReadAccountAlias", actions=[ACCOUNT_ALIAS_ACTION], resources=["*"])
+        )
+        if props.accounts:
+            self.function.add_to_role_policy(
+                iam.PolicyStatement(
+                    sid="AssumeReaderRoles",
+                    actions=["sts:AssumeRole"],
+                    resources=[
+                        f"arn:{stack.partition}:iam::{account}:role/{props.reader_role_name}"
+                        for account in props.accounts
+                    ],
+                )
+            )
 
     def _grant(self, at_rest_key: kms.IKey | None) -> None:
         """What the function's code calls, on this stack's resources, and nothing else."""
         stack = Stack.of(self)
         self.log_group.grant_write(self.function_role)
         for kind in self.props.job_kinds:
-            self._grant_job_reads(_JOB_READS[kind])
+            self._grant_job_reads(JOB_READS[kind])
+        self._grant_member_accounts()
         self.function.add_to_role_policy(
             iam.PolicyStatement(
                 sid="StateTableItems", actions=list(TABLE_ITEM_ACTIONS), resources=[self.table.table_arn]

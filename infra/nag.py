@@ -6,6 +6,8 @@ Each acknowledgment names one exact finding, so a new wildcard or managed policy
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -21,7 +23,12 @@ def _logical_id(construct: IConstruct) -> str:
 
 
 def acknowledge_monitor_findings(
-    *, function: lambda_.Function, function_role: iam.IRole, table: dynamodb.Table, schedule_role: iam.IRole
+    *,
+    regions: Sequence[str],
+    function: lambda_.Function,
+    function_role: iam.IRole,
+    table: dynamodb.Table,
+    schedule_role: iam.IRole,
 ) -> None:
     """Called by JobStatusMonitor on its own parts, so apps that embed it inherit the reviewed reasons."""
     function_id = _logical_id(function)
@@ -30,7 +37,16 @@ def acknowledge_monitor_findings(
         Acknowledgment(
             id="AwsSolutions-IAM5[Resource::*]",
             reason="sagemaker:ListInferenceRecommendationsJobs, ListInferenceRecommendationsJobSteps, "
-            "ListAIRecommendationJobs and the X-Ray trace writes support no resource-level permissions.",
+            "ListAIRecommendationJobs, iam:ListAccountAliases (with several sources) and the X-Ray trace "
+            "writes support no resource-level permissions.",
+        ),
+        *(
+            Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:{region}:<AWS::AccountId>:{resource}/*]",
+                reason=f"The monitor describes every {resource} in its account in {region}, a region it watches; it cannot know their names in advance.",
+            )
+            for region in regions
+            for resource in ("inference-recommendations-job", "ai-recommendation-job")
         ),
         Acknowledgment(
             id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:inference-recommendations-job/*]",

@@ -37,6 +37,11 @@ class JobwatchStack(Stack):
             "DashboardName": (self.monitor.dashboard.dashboard_name, "CloudWatch dashboard of the monitor"),
             "DashboardUrl": (self._dashboard_url(), "The dashboard in the AWS console"),
         }
+        if props.accounts:
+            outputs["FunctionRoleArn"] = (
+                self.monitor.function_role.role_arn,
+                "The role each member account's reader role trusts (the reader stack's HubRoleArn)",
+            )
         for name, (value, description) in outputs.items():
             CfnOutput(self, name, value=value, description=description)
 

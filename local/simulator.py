@@ -172,6 +172,39 @@ class _Job:
         return status, changed + self.clock_offset
 
 
+# (request headers, X-Amz-Target, body) -> (HTTP status, JSON body)
+Dispatch = Callable[[Any, str, bytes], tuple[int, str]]
+
+
+def serve(dispatch: Dispatch) -> tuple[ThreadingHTTPServer, str]:
+    """An HTTP endpoint on a free local port answering SageMaker's JSON protocol with ``dispatch``."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b"{}"
+            target = self.headers.get("X-Amz-Target", "")
+            status, payload = dispatch(self.headers, target, body)
+            data = payload.encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("x-amzn-RequestId", f"sim-{random.getrandbits(64):016x}")
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    host, port = server.server_address[:2]
+    return server, f"http://{host}:{port}"
+
+
 class InferenceRecommenderSimulator:
     """The simulated service: an HTTP endpoint plus an in-process API to script jobs and faults."""
 
@@ -198,7 +231,6 @@ class InferenceRecommenderSimulator:
         self._listing_cache: tuple[Any, _Listing] | None = None
         self._random = random.Random(seed)
         self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.endpoint_url = ""
         self.malformed_hook: Callable[[dict[str, Any]], None] | None = None
 
@@ -374,33 +406,7 @@ class InferenceRecommenderSimulator:
         self.stop()
 
     def start(self) -> str:
-        simulator = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b"{}"
-                target = self.headers.get("X-Amz-Target", "")
-                status, payload = simulator.handle(target, body)
-                data = payload.encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("x-amzn-RequestId", f"sim-{random.getrandbits(64):016x}")
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-        host, port = self._server.server_address[:2]
-        self.endpoint_url = f"http://{host}:{port}"
+        self._server, self.endpoint_url = serve(lambda headers, target, body: self.handle(target, body))
         return self.endpoint_url
 
     def stop(self) -> None:

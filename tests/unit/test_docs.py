@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from infra.config import CONTEXT_KEYS
+from infra.config import APP_CONTEXT_KEYS, CONTEXT_KEYS
 from local.sandbox import ROOT
 
 README = (ROOT / "README.md").read_text()
@@ -24,7 +24,7 @@ def test_readme_opens_with_the_demo_and_test_commands_ci_runs() -> None:
 
 
 def test_every_context_key_is_documented() -> None:
-    assert set(CONTEXT_KEYS) | {"stack_name"} == _table_keys("### Context keys")
+    assert set(CONTEXT_KEYS) | set(APP_CONTEXT_KEYS) == _table_keys("### Context keys")
 
 
 def test_every_environment_variable_the_function_reads_is_documented() -> None:

@@ -1,0 +1,148 @@
+"""Hub and spoke end to end: the synthesized function watching its own account and a member account in
+two regions, against moto (STS, DynamoDB, SNS) and the simulator answering per account and region.
+
+One source fails throughout (the member account has not enabled eu-west-1): the others are
+announced as usual, and the failing one is logged with what to fix and counted as a source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from local.organization import SimulatedOrganization
+from local.sandbox import (
+    ACCOUNT_ID,
+    LocalCloud,
+    LocalFunction,
+    Provisioned,
+    SynthesizedStack,
+    collect_email,
+    endpoint_variables,
+    provision,
+    synthesize,
+)
+from local.simulator import SimulatedClock
+
+pytestmark = pytest.mark.slow
+
+MEMBER = "222222222222"
+TICK_SECONDS = 300
+CONTEXT = {
+    "notify_emails": "ml-team@example.com",
+    "regions": "us-east-1,eu-west-1",
+    "accounts": MEMBER,
+    "job_kinds": "inference-recommender",
+}
+FAILING = f"{MEMBER}/eu-west-1/inference-recommender"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedStack:
+    return synthesize(CONTEXT, tmp_path_factory.mktemp("cdk") / "cdk.out")
+
+
+@dataclass
+class Run:
+    cloud: LocalCloud
+    provisioned: Provisioned
+    function: LocalFunction
+    clock: SimulatedClock
+    org: SimulatedOrganization
+
+    def ticks(self, count: int) -> list[dict[str, Any]]:
+        summaries = []
+        for _ in range(count):
+            summaries.append(self.function.invoke())
+            self.clock.advance(TICK_SECONDS)
+        return summaries
+
+    def emails(self) -> list[dict[str, Any]]:
+        return [message for inbox in self.provisioned.inboxes for message in collect_email(self.cloud, inbox)]
+
+
+@pytest.fixture
+def run(stack: SynthesizedStack, tmp_path: Path) -> Iterator[Run]:
+    clock = SimulatedClock()
+    with LocalCloud() as cloud:
+
+        def account_of(access_key: str) -> str:
+            sts = boto3.client(
+                "sts",
+                endpoint_url=cloud.endpoint_url,
+                region_name="us-east-1",
+                aws_access_key_id=access_key,
+                aws_secret_access_key="unused",  # moto identifies the key, as STS would
+            )
+            return sts.get_caller_identity()["Account"]
+
+        with SimulatedOrganization(clock=clock, account_of=account_of) as org:
+            start = clock.now()
+            for account in (ACCOUNT_ID, MEMBER):
+                for region in ("us-east-1", "eu-west-1"):
+                    world = org.at(account, region)
+                    world.add_job(f"history-{region}", created_at=start - timedelta(days=30), run_seconds=600)
+                    world.add_job(f"sweep-{region}", created_at=start + timedelta(seconds=TICK_SECONDS))
+            org.disabled.add((MEMBER, "eu-west-1"))
+            provisioned = provision(stack, cloud, slack_secret_value=None)
+            endpoints = endpoint_variables(cloud, org.endpoint_url)
+            with LocalFunction.of_stack(stack, provisioned, endpoints=endpoints) as function:
+                yield Run(cloud, provisioned, function, clock, org)
+
+
+def test_every_reachable_source_is_announced_once_and_the_failing_one_holds_back_none(run: Run) -> None:
+    summaries = run.ticks(8)
+
+    announced = sorted(
+        (m["attributes"]["account"], m["attributes"]["job_name"], m["attributes"]["status"])
+        for m in run.emails()
+    )
+    assert announced == [
+        (ACCOUNT_ID, "sweep-eu-west-1", "COMPLETED"),
+        (ACCOUNT_ID, "sweep-us-east-1", "COMPLETED"),
+        (MEMBER, "sweep-us-east-1", "COMPLETED"),
+    ]
+    assert summaries[0]["baseline"]
+    for summary in summaries:
+        assert summary["sources"] == {
+            f"{ACCOUNT_ID}/us-east-1/inference-recommender": 0,
+            f"{ACCOUNT_ID}/eu-west-1/inference-recommender": 0,
+            f"{MEMBER}/us-east-1/inference-recommender": 0,
+            FAILING: 1,
+        }
+        assert summary["errors"] == 1
+    # The member account's jobs ran under its reader role, in its own region's service.
+    assert run.org.at(MEMBER, "us-east-1").call_counts["ListInferenceRecommendationsJobs"] == 8
+
+
+def test_messages_name_the_account_and_region_and_link_there(run: Run) -> None:
+    run.ticks(8)
+
+    emails = run.emails()
+    member = next(m for m in emails if m["attributes"]["account"] == MEMBER)
+    assert f"Account    {MEMBER}\n" in member["body"]
+    assert "Region     us-east-1\n" in member["body"]
+    eu = next(m for m in emails if m["attributes"]["job_name"] == "sweep-eu-west-1")
+    assert "https://eu-west-1.console.aws.amazon.com/sagemaker/home?region=eu-west-1" in eu["body"]
+
+
+def test_the_failing_source_says_what_to_fix_and_is_counted(run: Run) -> None:
+    run.ticks(2)
+
+    records = list(run.function.log_records())
+    failures = [r for r in records if r.get("message", "").startswith("could not list jobs")]
+    assert len(failures) == 2
+    assert {r["source"] for r in failures} == {FAILING}
+    assert "region eu-west-1 is not enabled in account 222222222222" in failures[0]["fix"]
+    per_source = [
+        r
+        for r in records
+        if "SourcesUnreachable" in r and r.get("source") == FAILING and r["SourcesUnreachable"] == [1.0]
+    ]
+    assert len(per_source) == 2
