@@ -2,6 +2,7 @@
 
     ./jobwatch bench           # 3 history sizes x 2 running counts, 12 measured ticks per cell
     ./jobwatch bench --quick   # 4 measured ticks per cell
+    ./jobwatch bench --sources # the sweep over sources (1, 4, 16 account x region pairs) instead
 
 Each cell stands up the simulator with a history of finished jobs and a sweep of running jobs of
 one kind (Inference Recommender or AI recommendation), five of which finish every tick (and five
@@ -36,6 +37,7 @@ import boto3
 import time_machine
 from botocore.config import Config
 
+from local.organization import SimulatedOrganization, account_of_key
 from local.sandbox import (
     FAKE_CREDENTIALS,
     LocalCloud,
@@ -58,6 +60,13 @@ LATENCY_SECONDS = 0.020
 TICK_SECONDS = 300
 CONTEXT = {"notify_emails": "bench@example.com", "slack_webhook_secret_name": "jobwatch/bench-slack"}
 PROBE = Path(__file__).with_name("cold_start_probe.py")
+# The sources sweep: (member accounts, regions) giving 1, 4 and 16 sources of Inference Recommender jobs.
+SOURCE_LAYOUTS = ((0, 1), (1, 2), (3, 4))
+SWEEP_REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2")
+SWEEP_RUNNING = 10  # per source
+MEMBER_ACCOUNTS = ("222222222222", "333333333333", "444444444444")
+# What one tick may take: the function's timeout (infra/monitor.py) less the default safety margin.
+TICK_BUDGET_SECONDS = 120 - 15
 
 
 @dataclass
@@ -296,6 +305,100 @@ def run_cell(
     return result, probe_figures
 
 
+@dataclass
+class SourcesResult:
+    sources: int
+    ticks: list[TickFigures] = field(default_factory=list)
+
+
+def run_sources_cell(workdir: Path, *, accounts: int, regions: int, ticks: int) -> SourcesResult:
+    """One hub over ``(1 + accounts) x regions`` sources, each with its own sweep of running jobs.
+
+    SageMaker requests are counted where they arrive, in each account's and region's simulator,
+    so calls made with a member account's assumed credentials count too.
+    """
+    members = MEMBER_ACCOUNTS[:accounts]
+    watched = SWEEP_REGIONS[:regions]
+    context = {**CONTEXT, "job_kinds": "inference-recommender"}
+    if accounts or regions > 1:
+        context |= {"regions": ",".join(watched)} | ({"accounts": ",".join(members)} if members else {})
+    stack = synthesize(context, workdir / f"cdk-{accounts}-{regions}.out")
+    result = SourcesResult(sources=(1 + accounts) * regions)
+    clock = SimulatedClock()
+    warmup_ticks = 2
+    with LocalCloud() as cloud, SlackReceiver() as slack:
+        sts = cloud.client("sts")
+        with (
+            SimulatedOrganization(clock=clock, account_of=account_of_key(cloud.endpoint_url)) as org,
+            time_machine.travel(clock.now(), tick=True) as traveller,
+        ):
+            worlds = []
+            for account in (sts.get_caller_identity()["Account"], *members):
+                for region in watched:
+                    world = org.at(account, region)
+                    schedule_sweep(world, running=SWEEP_RUNNING, ticks=warmup_ticks + ticks)
+                    world.faults.latency_seconds = LATENCY_SECONDS
+                    worlds.append(world)
+            provisioned = provision(stack, cloud, slack_secret_value=json.dumps({"webhook_url": slack.url}))
+            endpoints = endpoint_variables(cloud, org.endpoint_url)
+            with LocalFunction.of_stack(stack, provisioned, endpoints=endpoints) as function:
+                for tick in range(warmup_ticks + ticks):
+                    if tick:
+                        clock.advance(TICK_SECONDS)
+                        traveller.shift(TICK_SECONDS)
+                    before = sum((world.call_counts for world in worlds), Counter())
+                    started = time.perf_counter()
+                    report = function.invoke()
+                    figures = TickFigures(seconds=time.perf_counter() - started)
+                    figures.sagemaker = sum((world.call_counts for world in worlds), Counter()) - before
+                    figures.transitions = report["transitions"]
+                    if tick >= warmup_ticks:
+                        result.ticks.append(figures)
+    print(f"bench: {result.sources} sources: {ticks} ticks measured", file=sys.stderr, flush=True)
+    return result
+
+
+def sources_table(results: list[SourcesResult]) -> str:
+    """Calls and tick time per number of sources, with the bound O(changes) promises."""
+    lines = [
+        "| sources | SageMaker req/tick p50 (max) | listings | describes + steps | bound: sources + changed jobs x 2"
+        " | transitions/tick | tick ms p50 (max) | ms per source |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        requests = [sum(t.sagemaker.values()) for t in result.ticks]
+        lists = statistics.median(t.sagemaker["ListInferenceRecommendationsJobs"] for t in result.ticks)
+        details = statistics.median(
+            t.sagemaker["DescribeInferenceRecommendationsJob"]
+            + t.sagemaker["ListInferenceRecommendationsJobSteps"]
+            for t in result.ticks
+        )
+        transitions = statistics.median(t.transitions for t in result.ticks)
+        milliseconds = [t.seconds * 1000 for t in result.ticks]
+        lines.append(
+            f"| {result.sources} | {statistics.median(requests):.0f} ({max(requests)}) | {lists:.0f} "
+            f"| {details:.0f} | {result.sources + 2 * transitions:.0f} | {transitions:.0f} "
+            f"| {statistics.median(milliseconds):.0f} ({max(milliseconds):.0f}) "
+            f"| {statistics.median(milliseconds) / result.sources:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def sources_limit(results: list[SourcesResult]) -> str:
+    """Where one tick stops covering every source: a straight line through the measured tick times."""
+    first, last = results[0], results[-1]
+    slope = (
+        statistics.median(t.seconds for t in last.ticks) - statistics.median(t.seconds for t in first.ticks)
+    ) / (last.sources - first.sources)
+    fixed = statistics.median(t.seconds for t in first.ticks) - slope * first.sources
+    limit = (TICK_BUDGET_SECONDS - fixed) / slope if slope > 0 else float("inf")
+    return (
+        f"tick time ~ {fixed:.2f} s + {slope * 1000:.0f} ms per source ({SWEEP_RUNNING} running, "
+        f"{TRANSITIONS_PER_TICK} finishing per tick each); a {TICK_BUDGET_SECONDS} s tick covers "
+        f"about {limit:,.0f} sources at that rate"
+    )
+
+
 def cold_start(asset_dir: Path, provisioned: Provisioned, endpoints: dict[str, str]) -> dict[str, Any]:
     """A fresh interpreter per run, as a new Lambda container; medians of five imports."""
     environment = {
@@ -414,9 +517,24 @@ def cold_start_report(figures: dict[str, Any]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="./jobwatch bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="4 measured ticks per cell instead of 12")
+    parser.add_argument("--sources", action="store_true", help="the sweep over 1, 4 and 16 sources instead")
     arguments = parser.parse_args()
     ticks = 4 if arguments.quick else 12
     started = time.monotonic()
+    if arguments.sources:
+        with tempfile.TemporaryDirectory(prefix="jobwatch-bench-") as workdir:
+            results = [
+                run_sources_cell(Path(workdir), accounts=accounts, regions=regions, ticks=ticks)
+                for accounts, regions in SOURCE_LAYOUTS
+            ]
+        print(
+            f"polling cost per tick by sources: {ticks} measured ticks after 2 warm-up ticks, "
+            f"{LATENCY_SECONDS * 1000:.0f} ms per SageMaker call"
+        )
+        print(sources_table(results))
+        print(sources_limit(results))
+        print(f"\nwall time {time.monotonic() - started:.0f} s")
+        return 0
     cells = []
     probe_figures: dict[str, Any] | None = None
     with tempfile.TemporaryDirectory(prefix="jobwatch-bench-") as workdir:

@@ -13,9 +13,30 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import boto3
+
+from local.sandbox import FAKE_CREDENTIALS
 from local.simulator import InferenceRecommenderSimulator, SimulatedClock, serve
 
 _CREDENTIAL_SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([a-z0-9-]+)/sagemaker/aws4_request")
+
+
+def account_of_key(sts_endpoint_url: str) -> Callable[[str], str]:
+    """Which account an access key belongs to, asked of the STS at ``sts_endpoint_url`` (moto's)."""
+
+    def account_of(access_key: str) -> str:
+        sts = boto3.client(
+            "sts",
+            endpoint_url=sts_endpoint_url,
+            region_name="us-east-1",
+            aws_access_key_id=access_key,
+            aws_secret_access_key=FAKE_CREDENTIALS[
+                "AWS_SECRET_ACCESS_KEY"
+            ],  # the key alone names its account
+        )
+        return sts.get_caller_identity()["Account"]
+
+    return account_of
 
 
 class SimulatedOrganization:

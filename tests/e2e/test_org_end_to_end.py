@@ -13,10 +13,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
-from local.organization import SimulatedOrganization
+from local.organization import SimulatedOrganization, account_of_key
 from local.sandbox import (
     ACCOUNT_ID,
     LocalCloud,
@@ -70,30 +69,21 @@ class Run:
 @pytest.fixture
 def run(stack: SynthesizedStack, tmp_path: Path) -> Iterator[Run]:
     clock = SimulatedClock()
-    with LocalCloud() as cloud:
-
-        def account_of(access_key: str) -> str:
-            sts = boto3.client(
-                "sts",
-                endpoint_url=cloud.endpoint_url,
-                region_name="us-east-1",
-                aws_access_key_id=access_key,
-                aws_secret_access_key="unused",  # moto identifies the key, as STS would
-            )
-            return sts.get_caller_identity()["Account"]
-
-        with SimulatedOrganization(clock=clock, account_of=account_of) as org:
-            start = clock.now()
-            for account in (ACCOUNT_ID, MEMBER):
-                for region in ("us-east-1", "eu-west-1"):
-                    world = org.at(account, region)
-                    world.add_job(f"history-{region}", created_at=start - timedelta(days=30), run_seconds=600)
-                    world.add_job(f"sweep-{region}", created_at=start + timedelta(seconds=TICK_SECONDS))
-            org.disabled.add((MEMBER, "eu-west-1"))
-            provisioned = provision(stack, cloud, slack_secret_value=None)
-            endpoints = endpoint_variables(cloud, org.endpoint_url)
-            with LocalFunction.of_stack(stack, provisioned, endpoints=endpoints) as function:
-                yield Run(cloud, provisioned, function, clock, org)
+    with (
+        LocalCloud() as cloud,
+        SimulatedOrganization(clock=clock, account_of=account_of_key(cloud.endpoint_url)) as org,
+    ):
+        start = clock.now()
+        for account in (ACCOUNT_ID, MEMBER):
+            for region in ("us-east-1", "eu-west-1"):
+                world = org.at(account, region)
+                world.add_job(f"history-{region}", created_at=start - timedelta(days=30), run_seconds=600)
+                world.add_job(f"sweep-{region}", created_at=start + timedelta(seconds=TICK_SECONDS))
+        org.disabled.add((MEMBER, "eu-west-1"))
+        provisioned = provision(stack, cloud, slack_secret_value=None)
+        endpoints = endpoint_variables(cloud, org.endpoint_url)
+        with LocalFunction.of_stack(stack, provisioned, endpoints=endpoints) as function:
+            yield Run(cloud, provisioned, function, clock, org)
 
 
 def test_every_reachable_source_is_announced_once_and_the_failing_one_holds_back_none(run: Run) -> None:

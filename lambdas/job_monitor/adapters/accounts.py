@@ -34,6 +34,14 @@ _THROTTLING = frozenset(
 _REGION_DISABLED = frozenset({"UnrecognizedClientException", "InvalidClientTokenId", "OptInRequired"})
 
 
+def _default_session() -> boto3.Session:
+    """boto3's default session, the one ``boto3.client`` uses: the function's own credentials."""
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()
+    assert boto3.DEFAULT_SESSION is not None
+    return boto3.DEFAULT_SESSION
+
+
 class _AssumedRole(CredentialProvider):
     """Hands botocore the refreshable credentials of one reader role."""
 
@@ -60,7 +68,7 @@ class AccountClients:
         session: boto3.Session | None = None,
         sts_config: Config | None = None,
     ) -> None:
-        self._home = session or boto3.Session()
+        self._home = session or _default_session()
         self._home_account = home_account
         self._home_region = home_region
         self._role_name = role_name
