@@ -46,6 +46,7 @@ import time_machine
 from botocore.awsrequest import AWSResponse
 from moto.sns.models import sns_backends
 
+from local.organization import SimulatedOrganization, account_of_key
 from local.sandbox import (
     ACCOUNT_ID,
     REGION,
@@ -66,6 +67,10 @@ TERMINAL = ("COMPLETED", "FAILED", "STOPPED")
 AI_JOB_EVERY = 4  # one job in four is an AI recommendation job
 AI_JOB_PREFIX = "soak-ai-"
 CONTEXT = {"notify_emails": "soak@example.com", "slack_webhook_secret_name": "jobwatch/soak-slack"}
+# With member accounts: three sources of each kind, the hub's account and two members; the second
+# member never enabled the region, so its sources fail on every tick.
+MEMBER_ACCOUNT, UNREACHABLE_ACCOUNT = "222222222222", "333333333333"
+MEMBER_SUFFIX = "-m"  # a member account's jobs, so every job's name stays unique in the tally
 _SLACK_HEADER = re.compile(r"(COMPLETED|FAILED|STOPPED|STARTED): ([A-Za-z0-9-]+)")
 
 
@@ -106,6 +111,7 @@ class SoakResult:
     drain_ticks: int = 0
     transitions: int = 0
     ai_transitions: int = 0  # of which AI recommendation jobs
+    member_transitions: int = 0  # of which jobs in a member account
     faults: Counter[str] = field(default_factory=Counter)
     delivered: Counter[str] = field(default_factory=Counter)
     lost: Counter[str] = field(default_factory=Counter)
@@ -140,6 +146,7 @@ class SoakResult:
             ("jobs", self.jobs),
             ("terminal transitions (expected per channel)", self.transitions),
             ("  of which AI recommendation jobs", self.ai_transitions),
+            ("  of which jobs in a member account", self.member_transitions),
             ("ticks (+ drain ticks without faults)", f"{self.ticks} (+{self.drain_ticks})"),
             *((f"fault injected: {kind}", count) for kind, count in sorted(self.faults.items())),
             *((f"delivered: {channel}", count) for channel, count in sorted(self.delivered.items())),
@@ -182,8 +189,10 @@ class _FakeRaw:
 
 
 def _job_of(params: dict[str, Any]) -> str:
-    """The job a state write is for: ``job#<name>`` or ``job#<kind>#<name>`` (soak names are unique across kinds)."""
-    return params["Key"]["pk"]["S"].rpartition("#")[2]
+    """The job a state write is for: ``job#<name>``, ``job#<kind>#<name>`` or, in a member account,
+    ``job#<kind>#<name>#<account>#<region>`` (soak names are unique across kinds and accounts)."""
+    parts = params["Key"]["pk"]["S"].split("#")
+    return parts[2] if len(parts) > 2 else parts[1]
 
 
 class Injector:
@@ -321,7 +330,12 @@ class _SlackSecret:
 
 
 def _schedule_jobs(
-    simulator: InferenceRecommenderSimulator, jobs: int, ticks: int, rng: random.Random, faults: Faults
+    simulator: InferenceRecommenderSimulator,
+    jobs: int,
+    ticks: int,
+    rng: random.Random,
+    faults: Faults,
+    suffix: str = "",
 ) -> None:
     """Jobs created across the run; a few already running or finished before the first tick, and
     a few whose every time comes from a clock an hour or a year ahead."""
@@ -330,7 +344,7 @@ def _schedule_jobs(
         created = start + timedelta(seconds=rng.uniform(-2, ticks * 0.9) * TICK_SECONDS)
         if index % AI_JOB_EVERY == AI_JOB_EVERY - 1:
             simulator.add_ai_job(
-                f"{AI_JOB_PREFIX}{index:05d}",
+                f"{AI_JOB_PREFIX}{index:05d}{suffix}",
                 outcome=rng.choices(TERMINAL, weights=(70, 20, 10))[0],
                 created_at=created,
                 run_seconds=rng.uniform(60, 20 * TICK_SECONDS),
@@ -340,7 +354,7 @@ def _schedule_jobs(
             continue
         ahead = rng.choice(FUTURE_OFFSETS_SECONDS) if rng.random() < faults.future_timestamps else 0.0
         simulator.add_job(
-            f"soak-{index:05d}",
+            f"soak-{index:05d}{suffix}",
             outcome=rng.choices(TERMINAL, weights=(70, 20, 10))[0],
             created_at=created,
             pending_seconds=rng.uniform(10, 400),
@@ -361,26 +375,45 @@ def run_soak(
     faults: Faults,
     drain_limit: int = 60,
     progress_every: int = 50,
+    member_accounts: bool = False,
 ) -> SoakResult:
+    """With ``member_accounts``, a third of the jobs run in a member account and one more member
+    account cannot be read at all (see MEMBER_ACCOUNT)."""
     result = SoakResult(jobs=jobs, ticks=ticks)
     started = time.monotonic()
     rng = random.Random(seed)
     injector = Injector(faults, seed + 1, result)
     with tempfile.TemporaryDirectory(prefix="jobwatch-soak-") as workdir:
-        stack = synthesize(CONTEXT, Path(workdir) / "cdk.out")
+        members = {"accounts": f"{MEMBER_ACCOUNT},{UNREACHABLE_ACCOUNT}"} if member_accounts else {}
+        stack = synthesize(CONTEXT | members, Path(workdir) / "cdk.out")
         clock = SimulatedClock()
-        simulator = InferenceRecommenderSimulator(clock=clock, seed=seed)
+        cloud = LocalCloud()
+        org = SimulatedOrganization(
+            clock=clock, account_of=lambda key: account_of_key(cloud.endpoint_url)(key), seed=seed
+        )
+        simulator = (
+            org.at(ACCOUNT_ID, REGION)
+            if member_accounts
+            else InferenceRecommenderSimulator(clock=clock, seed=seed)
+        )
+        worlds = [simulator]
+        if member_accounts:
+            worlds.append(org.at(MEMBER_ACCOUNT, REGION))
+            org.disabled.add((UNREACHABLE_ACCOUNT, REGION))
+            _schedule_jobs(worlds[1], jobs // 3, ticks, rng, faults, suffix=MEMBER_SUFFIX)
+            jobs -= jobs // 3
         _schedule_jobs(simulator, jobs, ticks, rng, faults)
-        simulator.faults.throttle_rate = faults.sagemaker_throttle
-        simulator.faults.server_error_rate = faults.sagemaker_server_error
-        simulator.faults.latency_seconds = faults.sagemaker_latency_seconds
-        simulator.faults.malformed_rate = faults.malformed_describe
-        simulator.faults.stale_listing_rate = faults.stale_listing
-        simulator.faults.stale_seconds = 2 * TICK_SECONDS
+        for world in worlds:
+            world.faults.throttle_rate = faults.sagemaker_throttle
+            world.faults.server_error_rate = faults.sagemaker_server_error
+            world.faults.latency_seconds = faults.sagemaker_latency_seconds
+            world.faults.malformed_rate = faults.malformed_describe
+            world.faults.stale_listing_rate = faults.stale_listing
+            world.faults.stale_seconds = 2 * TICK_SECONDS
         log_stream = io.StringIO()
         with (
-            LocalCloud() as cloud,
-            simulator,
+            cloud,
+            org if member_accounts else simulator,
             SlackReceiver() as slack,
             time_machine.travel(
                 clock.now() + timedelta(seconds=faults.clock_skew_seconds), tick=True
@@ -413,7 +446,9 @@ def run_soak(
             botocore.endpoint.time = _FastSleep()  # back-off waits scaled down; attempts unchanged
             original_open = urllib.request.OpenerDirector.open
             urllib.request.OpenerDirector.open = injector.wrap_open(original_open, slack.url)
-            endpoints = endpoint_variables(cloud, simulator.endpoint_url)
+            endpoints = endpoint_variables(
+                cloud, org.endpoint_url if member_accounts else simulator.endpoint_url
+            )
             ended: dict[str, tuple[int, str]] = {}
             vanished: set[str] = set()
             history: set[str] = set()
@@ -429,21 +464,22 @@ def run_soak(
                 ) as function:
                     injector.enabled = False  # the first run records history; faults start after it
                     _guarded(function.invoke, result)
-                    _note_endings(simulator, {}, set(), 0)
-                    history = {name for name, status in _statuses(simulator).items() if status in TERMINAL}
+                    _note_endings(worlds, {}, set(), 0)
+                    history = {name for name, status in _statuses(worlds).items() if status in TERMINAL}
                     injector.enabled = True
                     for tick in range(1, ticks + drain_limit):
                         clock.advance(TICK_SECONDS)
                         traveller.shift(TICK_SECONDS)
                         draining = tick >= ticks
                         if tick == ticks:
-                            _stop_faults(injector, simulator, slack)
+                            _stop_faults(injector, worlds, slack)
                             secret.repair()
                         if not draining:
-                            _vanish_some(simulator, injector, vanished, tick)
+                            for world in worlds:
+                                _vanish_some(world, injector, vanished, tick)
                             secret.maybe_break(injector, tick)
                         _invoke(function, injector, result)
-                        _note_endings(simulator, ended, vanished | history, tick)
+                        _note_endings(worlds, ended, vanished | history, tick)
                         for key in _deliveries(slack):
                             first_delivery.setdefault(key, tick)
                         if tick % progress_every == 0:
@@ -464,8 +500,9 @@ def run_soak(
                 urllib.request.OpenerDirector.open = original_open
                 boto3.setup_default_session()
             _tally(result, ended, history, first_delivery, slack, injector)
-            for kind, count in simulator.fault_counts.items():
-                result.faults[f"sagemaker {kind}"] += count
+            for world in worlds:
+                for kind, count in world.fault_counts.items():
+                    result.faults[f"sagemaker {kind}"] += count
             for _, status in slack.attempts:
                 if status != 200:
                     result.faults[f"slack HTTP {status}"] += 1
@@ -514,11 +551,14 @@ def _everything_delivered(ended: dict[str, tuple[int, str]], first: dict[tuple[s
     )
 
 
-def _stop_faults(injector: Injector, simulator: InferenceRecommenderSimulator, slack: SlackReceiver) -> None:
+def _stop_faults(
+    injector: Injector, worlds: list[InferenceRecommenderSimulator], slack: SlackReceiver
+) -> None:
     injector.enabled = False
-    simulator.faults.throttle_rate = simulator.faults.server_error_rate = 0.0
-    simulator.faults.malformed_rate = simulator.faults.latency_seconds = 0.0
-    simulator.faults.stale_listing_rate = 0.0
+    for world in worlds:
+        world.faults.throttle_rate = world.faults.server_error_rate = 0.0
+        world.faults.malformed_rate = world.faults.latency_seconds = 0.0
+        world.faults.stale_listing_rate = 0.0
     slack.recover()
 
 
@@ -563,17 +603,19 @@ def _guarded(run: Callable[[], Any], result: SoakResult) -> None:
             print(f"soak: the tick raised {type(error).__name__}: {error}", file=sys.stderr)
 
 
-def _statuses(simulator: InferenceRecommenderSimulator) -> dict[str, str]:
-    """Every job of both kinds by name (unique across kinds here), in the common spelling."""
-    statuses = {name: simulator.status_of(name) for name in simulator.job_names()}
-    statuses.update({name: simulator.ai_status_of(name) for name in simulator.ai_job_names()})
+def _statuses(worlds: list[InferenceRecommenderSimulator]) -> dict[str, str]:
+    """Every job of both kinds in every account by name (unique across kinds and accounts here)."""
+    statuses: dict[str, str] = {}
+    for world in worlds:
+        statuses.update({name: world.status_of(name) for name in world.job_names()})
+        statuses.update({name: world.ai_status_of(name) for name in world.ai_job_names()})
     return statuses
 
 
 def _note_endings(
-    simulator: InferenceRecommenderSimulator, ended: dict[str, tuple[int, str]], skip: set[str], tick: int
+    worlds: list[InferenceRecommenderSimulator], ended: dict[str, tuple[int, str]], skip: set[str], tick: int
 ) -> None:
-    for name, status in _statuses(simulator).items():
+    for name, status in _statuses(worlds).items():
         if name not in ended and name not in skip and status in TERMINAL:
             ended[name] = (tick, status)
 
@@ -611,6 +653,7 @@ def _tally(
     slow = {key for request in slack.slow_posts if (key := _slack_key(request.json))}
     result.transitions = len(ended)
     result.ai_transitions = sum(1 for job in ended if job.startswith(AI_JOB_PREFIX))
+    result.member_transitions = sum(1 for job in ended if job.endswith(MEMBER_SUFFIX))
     delays: dict[str, list[int]] = defaultdict(list)
     for job, (tick, status) in ended.items():
         for channel in ("email", "slack"):
@@ -655,6 +698,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-faults", action="store_true", help="a control run with every fault off")
     parser.add_argument(
+        "--member-accounts",
+        action="store_true",
+        help="a third of the jobs in a member account, and a second member account that cannot be read",
+    )
+    parser.add_argument(
         "--clock-skew",
         type=float,
         default=Faults.clock_skew_seconds,
@@ -663,7 +711,13 @@ def main() -> int:
     arguments = parser.parse_args()
     faults = Faults.none() if arguments.no_faults else Faults()
     faults = replace(faults, clock_skew_seconds=arguments.clock_skew)
-    result = run_soak(jobs=arguments.jobs, ticks=arguments.ticks, seed=arguments.seed, faults=faults)
+    result = run_soak(
+        jobs=arguments.jobs,
+        ticks=arguments.ticks,
+        seed=arguments.seed,
+        faults=faults,
+        member_accounts=arguments.member_accounts,
+    )
     print(result.table())
     return 0 if result.ok else 1
 

@@ -38,3 +38,18 @@ def test_short_soak_loses_nothing_and_duplicates_only_in_the_documented_windows(
     } <= injected
     assert result.delivered["email"] >= result.transitions
     assert result.delivered["slack"] >= result.transitions
+
+
+def test_short_soak_over_three_sources_one_unreachable_loses_nothing() -> None:
+    """The hub's account, a member account and a member account that cannot be read, per kind."""
+    result = run_soak(jobs=90, ticks=30, seed=5, faults=Faults(), member_accounts=True)
+    print(result.table())
+
+    assert result.member_transitions > 10
+    assert result.transitions > result.member_transitions
+    assert sum(result.lost.values()) == 0
+    assert result.duplicates.get("unexplained", 0) == 0
+    assert result.tick_errors.get("unexpected", 0) == 0
+    assert result.ok
+    # Each kind's source in the unreachable account fails on every tick, and says so.
+    assert result.error_logs["could not list jobs; discovery waits for the next tick"] >= 2 * 30
