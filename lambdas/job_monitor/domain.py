@@ -82,6 +82,15 @@ class JobKey:
         where = "" if self.origin.is_home else f"{self.origin}/"
         return f"{where}{self.kind}/{self.name}"
 
+    @classmethod
+    def parse(cls, text: str) -> JobKey:
+        """``kind/name``, or a bare name: an Inference Recommender job, as before kinds existed."""
+        kind, _, name = text.strip().rpartition("/")
+        kind = kind or INFERENCE_RECOMMENDER
+        if kind not in JOB_KINDS:
+            raise ValueError(f"{text!r} names an unknown kind {kind!r}; known: {', '.join(JOB_KINDS)}")
+        return cls(kind, name)
+
 
 @dataclass(frozen=True, order=True)
 class SourceKey:
@@ -92,15 +101,6 @@ class SourceKey:
 
     def __str__(self) -> str:
         return f"{self.origin}/{self.kind}"
-
-    @classmethod
-    def parse(cls, text: str) -> JobKey:
-        """``kind/name``, or a bare name: an Inference Recommender job, as before kinds existed."""
-        kind, _, name = text.strip().rpartition("/")
-        kind = kind or INFERENCE_RECOMMENDER
-        if kind not in JOB_KINDS:
-            raise ValueError(f"{text!r} names an unknown kind {kind!r}; known: {', '.join(JOB_KINDS)}")
-        return cls(kind, name)
 
 
 @dataclass(frozen=True, kw_only=True)
