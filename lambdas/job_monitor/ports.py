@@ -157,10 +157,11 @@ class JobRecord:
     notified_status: str | None = None
     deliveries: tuple[ChannelDelivery, ...] = ()
     report: JobReport | None = None
+    origin: Origin = HOME
 
     @property
     def key(self) -> JobKey:
-        return JobKey(self.kind, self.name)
+        return JobKey(self.kind, self.name, self.origin)
 
 
 class OperatorStore(Protocol):

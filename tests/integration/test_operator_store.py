@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
 from job_monitor.adapters.dynamodb_operator import DynamoOperatorStore
-from job_monitor.domain import COMPLETED, IN_PROGRESS, JobReport, JobSummary
+from job_monitor.domain import COMPLETED, IN_PROGRESS, JobReport, JobSummary, Origin
 from job_monitor.ports import Delivery
 from moto import mock_aws
 
@@ -102,3 +103,20 @@ def test_a_report_for_another_status_is_refused(store: DynamoOperatorStore) -> N
 
     with pytest.raises(ValueError, match="IN_PROGRESS"):
         store.requeue_abandoned(record, "slack", report=stale, now=NOW)
+
+
+def test_a_member_accounts_message_is_requeued_at_its_own_key(store: DynamoOperatorStore) -> None:
+    """The same job name in the function's own account and in a member account are two records."""
+    member = replace(REPORT, origin=Origin("222222222222", "eu-west-1"), region="eu-west-1")
+    abandon_slack(store)
+    assert store.open_transition(member, previous=None, channels=("slack",), now=NOW)
+    own = Delivery(job_name="sweep", status=COMPLETED, channel="slack", attempts=0, report=member)
+    assert store.claim(own, now=NOW, lease_seconds=900)
+    store.mark_failed(own, now=NOW, retry_at=NOW, give_up=True, error="gone")
+    records = {record.key: record for record in store.job_records()}
+    assert set(records) == {REPORT.key, member.key}
+
+    assert store.requeue_abandoned(records[member.key], "slack", report=member, now=NOW)
+
+    [owed] = store.due_deliveries(now=NOW, limit=10)
+    assert owed.report.key == member.key

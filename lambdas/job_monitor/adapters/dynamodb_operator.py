@@ -25,7 +25,7 @@ from job_monitor.adapters.dynamodb_state import (
     _job_key,
     _plain,
 )
-from job_monitor.domain import JobReport
+from job_monitor.domain import JobReport, Origin
 from job_monitor.ports import ChannelDelivery, JobRecord
 
 
@@ -104,4 +104,5 @@ def _job_record(item: dict[str, Any]) -> JobRecord:
         notified_status=item.get("notified_status"),
         deliveries=deliveries,
         report=JobReport.from_json(item["report"]) if "report" in item else None,
+        origin=Origin(account=item.get("job_account", ""), region=item.get("job_region", "")),
     )
