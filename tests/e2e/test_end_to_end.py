@@ -109,6 +109,7 @@ def test_the_story_is_delivered_once_per_channel_and_history_never(run: Run) -> 
     assert set(slack_keys) == expected()
     assert max(slack_keys.values()) == 1
     assert summaries[0]["baseline"]
+    assert all("sources" not in summary for summary in summaries)  # one account, one region: as before
     assert sum(summary["transitions"] for summary in summaries) == len(expected())
     assert [summary["errors"] for summary in summaries] == [0] * TICKS
 
