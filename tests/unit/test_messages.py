@@ -580,5 +580,5 @@ def test_an_ai_report_reads_back_even_when_its_module_is_no_longer_loaded(
 ) -> None:
     """The sandbox unloads the function's modules after a run; a retry in a warm process still reads."""
     report = load("ai_adapters_cost_goal")
-    monkeypatch.delitem(sys.modules, "job_monitor.domain")
+    monkeypatch.delitem(sys.modules, "job_monitor.domain", raising=False)  # gone already after the e2e tests
     assert JobReport.from_json(report.to_json()) == report
