@@ -203,7 +203,7 @@ class Injector:
         self.random = random.Random(seed)
         self.result = result
         self.lock = threading.Lock()
-        self.crash_window: set[tuple[str, str, str]] = set()
+        self.crash_window: Counter[tuple[str, str, str]] = Counter()  # crashes per message in the window
         self.writes: defaultdict[str, list[str]] = defaultdict(list)  # state writes by job
         self.enabled = True
 
@@ -270,7 +270,7 @@ class Injector:
 
     def _crashed_in_window(self, key: tuple[str, str, str]) -> None:
         with self.lock:
-            self.crash_window.add(key)
+            self.crash_window[key] += 1
             self.result.crashes_in_window += 1
 
     def wrap_open(self, original: Any, slack_url: str) -> Any:
@@ -650,7 +650,7 @@ def _tally(
     injector: Injector,
 ) -> None:
     counts = _deliveries(slack)
-    slow = {key for request in slack.slow_posts if (key := _slack_key(request.json))}
+    slow = Counter(key for request in slack.slow_posts if (key := _slack_key(request.json)))
     result.transitions = len(ended)
     result.ai_transitions = sum(1 for job in ended if job.startswith(AI_JOB_PREFIX))
     result.member_transitions = sum(1 for job in ended if job.endswith(MEMBER_SUFFIX))
@@ -679,12 +679,15 @@ def _tally(
         result.delivered[channel] += count
         if count == 1:
             continue
-        if key in injector.crash_window:
-            result.duplicates["crash between send and record"] += count - 1
-        elif key in slow:
-            result.duplicates["Slack accepted but answered after the timeout"] += count - 1
-        else:
-            result.duplicates["unexplained"] += count - 1
+        # Each cause explains at most one resend per time it struck this message: a message can be
+        # resent once after a crash in the window and once more after a late Slack answer.
+        after_crash = min(count - 1, injector.crash_window[key])
+        after_timeout = min(count - 1 - after_crash, slow[key])
+        result.duplicates["crash between send and record"] += after_crash
+        result.duplicates["Slack accepted but answered after the timeout"] += after_timeout
+        unexplained = count - 1 - after_crash - after_timeout
+        if unexplained:
+            result.duplicates["unexplained"] += unexplained
             print(f"soak: DUPLICATE {key} x{count}", file=sys.stderr)
             for write in injector.writes[job]:
                 print(f"    state write: {write}", file=sys.stderr)

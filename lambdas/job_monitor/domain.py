@@ -458,7 +458,7 @@ class JobReport:
 
 def _from_plain(cls: type, data: Any) -> Any:
     """A frozen dataclass from its ``asdict`` form: nested dataclasses and tuples restored by type hint."""
-    hints = typing.get_type_hints(cls, globalns=globals())  # even if the module was unloaded since
+    hints = typing.get_type_hints(cls, globalns=globals())  # this module's types, however it was loaded
     values = {}
     for item in fields(cls):
         if item.name in data:

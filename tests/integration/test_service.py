@@ -705,3 +705,56 @@ def test_state_written_before_kinds_existed_is_read_and_continued(world: World) 
     assert world.store.known_jobs([JobKey(INFERENCE_RECOMMENDER, "running")])
     assert item("job#running")["status"]["S"] == COMPLETED
     assert item("job#inference-recommender#running") is None
+
+
+def test_job_names_of_each_kind_are_watched_without_discovery(moto_table: None) -> None:
+    world = TwoKinds(DISCOVER_JOBS="false", JOB_NAMES="sizing,ai-recommendation/sizing")
+    world.job("sizing", IN_PROGRESS)
+    world.ai_job("sizing", IN_PROGRESS)
+    world.ai_job("unnamed", IN_PROGRESS)
+    world.tick()
+    world.ai_finish("sizing")
+    world.ai_finish("unnamed")
+
+    world.tick()
+
+    assert kinds_of(world.email) == [(AI_RECOMMENDATION, "sizing", COMPLETED)]
+    assert "list" not in world.ai.calls
+    assert world.ai.calls.count("describe:sizing") == 2
+
+
+def test_a_message_owed_in_the_layout_before_kinds_is_delivered_once(world: World) -> None:
+    """An upgrade mid-outage: today's item owes Slack a message, its report in today's JSON."""
+    old_report = (
+        '{"name":"owed","status":"FAILED","region":"us-east-1","job_type":"Default","model":"m",'
+        '"description":null,"created_at":"2026-11-01T11:15:00+00:00","completed_at":null,'
+        '"last_modified":"2026-11-01T11:55:00+00:00","failure_reason":"OOM","recommendations":[],'
+        '"endpoint_performances":[],"latency_thresholds":[],"max_invocations_target":null}'
+    )
+    due = int(world.clock.now.timestamp())
+    boto3.client("dynamodb").put_item(
+        TableName=TABLE,
+        Item={
+            "pk": {"S": "job#owed"},
+            "job_name": {"S": "owed"},
+            "status": {"S": FAILED},
+            "notified_status": {"S": FAILED},
+            "report": {"S": old_report},
+            "deliveries": {
+                "M": {
+                    "email": {"M": {"state": {"S": "sent"}, "attempts": {"N": "1"}}},
+                    "slack": {"M": {"state": {"S": "pending"}, "attempts": {"N": "3"}}},
+                }
+            },
+            "outbox_shard": {"S": "owed"},
+            "outbox_due": {"N": str(due)},
+        },
+    )
+
+    world.tick()
+    world.tick()
+
+    assert world.slack.keys() == [("owed", FAILED)]
+    assert world.slack.delivered[0].kind == INFERENCE_RECOMMENDER
+    assert world.email.keys() == []
+    assert "outbox_shard" not in item("job#owed")

@@ -17,6 +17,7 @@ import json
 import math
 import os
 import re
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -586,3 +587,12 @@ def test_an_ai_report_survives_the_outbox_round_trip() -> None:
     for case in AI_CASES:
         report = load(case)
         assert JobReport.from_json(report.to_json()) == report
+
+
+def test_an_ai_report_reads_back_even_when_its_module_is_no_longer_loaded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sandbox unloads the function's modules after a run; a retry in a warm process still reads."""
+    report = load("ai_adapters_cost_goal")
+    monkeypatch.delitem(sys.modules, "job_monitor.domain", raising=False)  # gone already after the e2e tests
+    assert JobReport.from_json(report.to_json()) == report

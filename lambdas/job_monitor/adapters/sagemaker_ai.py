@@ -61,7 +61,9 @@ class AIRecommendationJobSource:
         """Jobs created since ``since``, and the tracked ``running`` jobs that are no longer running.
 
         A running job that ended is described here, once: its report goes with the observation.
-        A job that vanished comes back as DELETED, which stops its tracking.
+        A job that vanished comes back as DELETED, which stops its tracking. A call that still
+        fails after botocore's retries fails this kind's discovery for the tick: its cursor stays,
+        and the next tick finds the same changes again.
         """
         created = list(self._list(name_contains=name_contains, CreationTimeAfter=since))
         observations = [Observation(summary=summary) for summary in created]
