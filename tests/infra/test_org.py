@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
+from cfnlint.api import lint_file
 
 from app import build as build_app
 from infra.config import ConfigError, MonitorProps, props_from_context
@@ -181,3 +183,15 @@ def test_cdk_nag_accepts_the_hub_and_the_reader_stack(context: dict[str, str]) -
 def test_an_unknown_deploy_target_is_refused() -> None:
     with pytest.raises(ConfigError, match="deploy: must be one of monitor, reader"):
         build_app(cdk.App(context={"deploy": "spoke"}))
+
+
+def test_cfn_lint_finds_no_error_in_the_hub_or_the_stack_set_body(tmp_path: Path) -> None:
+    template = hub(ORG).to_json()
+    [stack_set] = [r for r in template["Resources"].values() if r["Type"] == "AWS::CloudFormation::StackSet"]
+    for name, document in (
+        ("hub", template),
+        ("reader", json.loads(stack_set["Properties"]["TemplateBody"])),
+    ):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(document))
+        assert [str(match) for match in lint_file(path) if match.rule.id.startswith("E")] == []
