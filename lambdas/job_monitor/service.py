@@ -6,6 +6,11 @@ channel's message to one sender. The only window for a duplicate is a crash betw
 accepting a message and ``mark_sent`` recording it: the lease then expires and a later tick
 sends again. Nothing is lost: a transition is recorded only after it is owed on every channel,
 and the discovery cursor never passes a job that was not fully processed.
+
+A channel that keeps threads (Slack in app mode) is owed a job's running status too: its
+message is the thread's parent. The thread it returns is recorded with the job before the
+message counts as sent, and every later claim hands it back, so the finished job's summary
+goes into that thread.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from job_monitor.domain import (
     with_status,
 )
 from job_monitor.ports import Cursor, Delivery, DeliveryFailed, JobSource, Notifier, StateStore
+from job_monitor.routing import owed_channels
 from job_monitor.settings import Settings, SettingsError
 
 OUTBOX_BATCH = 100
@@ -64,6 +70,9 @@ class Monitor:
         self._source = source
         self._store = store
         self._notifiers = {notifier.channel: notifier for notifier in notifiers}
+        self._threading = tuple((notifier.channel, notifier.keeps_threads) for notifier in notifiers)
+        # A job that starts is news when asked for, and always where it opens a thread.
+        self._announce_starts = settings.notify_started or any(threaded for _, threaded in self._threading)
         self._settings = settings
         self._log = logger
         self._clock = clock
@@ -178,7 +187,7 @@ class Monitor:
                 obs.summary,
                 known.get(obs.summary.name),
                 baseline=report.baseline,
-                notify_started=self._settings.notify_started,
+                notify_started=self._announce_starts,
             )
             futures[obs.summary.name] = pool.submit(self._act, decision, obs.report, report, now, deadline)
         return {name for name, future in futures.items() if future.result()}
@@ -226,7 +235,9 @@ class Monitor:
         if job_report is None:
             job_report = JobReport.from_summary(summary, region=self._settings.region)
         job_report = with_status(job_report, summary)
-        channels = tuple(self._notifiers)
+        channels = owed_channels(
+            summary.status, self._threading, notify_started=self._settings.notify_started
+        )
         if not self._store.open_transition(
             job_report, previous=decision.previous, channels=channels, now=now
         ):
@@ -293,13 +304,16 @@ class Monitor:
 
     def _deliver(self, delivery: Delivery, report: TickReport, now: datetime) -> None:
         context = {"job_name": delivery.job_name, "status": delivery.status, "channel": delivery.channel}
-        if not self._store.claim(delivery, now=now, lease_seconds=self._settings.lease_seconds):
+        claimed = self._store.claim(delivery, now=now, lease_seconds=self._settings.lease_seconds)
+        if claimed is None:
             return
         try:
-            self._notifiers[delivery.channel].deliver(delivery.report)
+            thread = self._notifiers[delivery.channel].deliver(claimed.report, thread=claimed.thread)
         except Exception as error:  # one channel failing must never block the others
             self._record_failure(delivery, error, report, now, context)
             return
+        if thread is not None and thread != claimed.thread:
+            self._store.record_thread(claimed, thread)
         self._store.mark_sent(delivery, now=self._clock())
         with self._lock:
             report.channel(delivery.channel).sent += 1
@@ -370,9 +384,7 @@ class Monitor:
         if described is None:
             self._drop(job.name, "job vanished", report)
             return
-        decision = decide(
-            described.summary(), job, baseline=False, notify_started=self._settings.notify_started
-        )
+        decision = decide(described.summary(), job, baseline=False, notify_started=self._announce_starts)
         if self._act(decision, described, report, now, deadline):
             self._count(report, "reconciled")
             if not is_terminal(described.status) and decision.action is not Action.DROP:
