@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from local import slack_preview
+from local import demo_threads, slack_preview
 from local.sandbox import (
     ROOT,
     LocalCloud,
@@ -46,30 +46,62 @@ def main() -> int:
         "--output", type=Path, default=ROOT / "demo-output", help="where to write what was delivered"
     )
     parser.add_argument("--quiet", action="store_true", help="only the progress lines and the verdict")
+    parser.add_argument(
+        "--webhook-only", action="store_true", help="skip the second part, Slack's app mode with threads"
+    )
     arguments = parser.parse_args()
     started = time.monotonic()
+    arguments.output.mkdir(parents=True, exist_ok=True)
 
+    _say("Part 1: Slack by incoming webhook, and email")
+    with SlackReceiver() as slack:
+        secret = json.dumps({"webhook_url": slack.url})
+        emails, log_text = _play(DEMO_CONTEXT, secret, {}, arguments.output / "function.log")
+        posts = [request.json for request in slack.requests]
+        secret_leaked = slack.url in log_text or slack.url.rsplit("/", 1)[-1] in log_text
+
+    _say("[4/4] what people received")
+    _write_output(arguments.output, emails, posts)
+    if not arguments.quiet:
+        _show(emails, posts)
+    ok = _verdict(emails, posts, secret_leaked)
+    if not arguments.webhook_only:
+        _say()
+        _say("Part 2: Slack's app mode: one thread per job, routed to the team's channel")
+        ok = (
+            demo_threads.run(
+                play=_play, output=arguments.output / "slack-app", quiet=arguments.quiet, say=_say
+            )
+            and ok
+        )
+    _say(
+        f"      files in {arguments.output.relative_to(ROOT) if arguments.output.is_relative_to(ROOT) else arguments.output}/"
+    )
+    _say(f"      finished in {time.monotonic() - started:.1f} s")
+    return 0 if ok else 1
+
+
+def _play(
+    context: dict[str, str], slack_secret: str, endpoints: dict[str, str], log_path: Path
+) -> tuple[list[dict[str, Any]], str]:
+    """Synthesize with ``context``, stand up the world, run the story's ticks: (emails, function log)."""
     with tempfile.TemporaryDirectory(prefix="jobwatch-demo-") as workdir:
         _say("[1/4] synthesizing the CDK stack (python app.py) ...")
-        stack = synthesize(DEMO_CONTEXT, Path(workdir) / "cdk.out")
+        stack = synthesize(context, Path(workdir) / "cdk.out")
         _say(
             f"      {len(stack.template['Resources'])} resources; function code from {stack.asset_dir().name}/"
         )
 
         clock, simulator = build_world()
-        with LocalCloud() as cloud, simulator, SlackReceiver() as slack:
-            _say(
-                "[2/4] standing up what the function's environment points at (moto, simulator, Slack receiver)"
-            )
-            provisioned = provision(stack, cloud, slack_secret_value=json.dumps({"webhook_url": slack.url}))
-            endpoints = endpoint_variables(cloud, simulator.endpoint_url)
+        with LocalCloud() as cloud, simulator:
+            _say("[2/4] standing up what the function's environment points at (moto, simulator, Slack)")
+            provisioned = provision(stack, cloud, slack_secret_value=slack_secret)
+            endpoints = {**endpoint_variables(cloud, simulator.endpoint_url), **endpoints}
             _say(f"      history: {len(HISTORY)} jobs finished long ago (must not be announced)")
             for job in STORY:
                 _say(f"      story:   {job.name:<26} → {job.outcome:<9} {job.note}")
 
             _say(f"[3/4] running the handler for {TICKS} ticks, {TICK_SECONDS // 60} simulated minutes apart")
-            log_path = arguments.output / "function.log"
-            arguments.output.mkdir(parents=True, exist_ok=True)
             with (
                 log_path.open("w") as log_stream,
                 LocalFunction.of_stack(
@@ -89,20 +121,7 @@ def main() -> int:
                     )
                     clock.advance(TICK_SECONDS)
             emails = [message for inbox in provisioned.inboxes for message in collect_email(cloud, inbox)]
-            posts = [request.json for request in slack.requests]
-            log_text = log_path.read_text()
-            secret_leaked = slack.url in log_text or slack.url.rsplit("/", 1)[-1] in log_text
-
-    _say("[4/4] what people received")
-    _write_output(arguments.output, emails, posts)
-    if not arguments.quiet:
-        _show(emails, posts)
-    ok = _verdict(emails, posts, secret_leaked)
-    _say(
-        f"      files in {arguments.output.relative_to(ROOT) if arguments.output.is_relative_to(ROOT) else arguments.output}/"
-    )
-    _say(f"      finished in {time.monotonic() - started:.1f} s")
-    return 0 if ok else 1
+    return emails, log_path.read_text()
 
 
 def _key(attributes: dict[str, str]) -> tuple[str, str]:
