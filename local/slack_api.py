@@ -73,6 +73,8 @@ class SlackApi:
         self.token = token
         self.messages: list[SlackMessage] = []
         self.calls: list[ApiCall] = []
+        self.slow_calls: list[ApiCall] = []  # carried out, but answered after a delay
+        self.followed: list[str] = []  # paths a client reached by following a redirect
         self.faults = ReceiverFaults()
         # (response, Slack's error code, the method it answers or None for any), first queued first
         self._script: list[tuple[ScriptedResponse, str, str | None]] = []
@@ -144,10 +146,13 @@ class SlackApi:
             time.sleep(response.delay_seconds)
         with self._lock:
             status, body = self._outcome(method, authorization, payload, response, error)
-            self.calls.append(ApiCall(method, payload, "ok" if body.get("ok") else str(body.get("error"))))
+            call = ApiCall(method, payload, "ok" if body.get("ok") else str(body.get("error")))
+            self.calls.append(call)
+            if response.delay_seconds or response.held:
+                self.slow_calls.append(call)
         if response.held:
             self._release.wait(timeout=_LONGEST_HOLD_SECONDS)
-        return status, body, response.retry_after
+        return status, body, response.retry_after, response.location
 
     def _outcome(
         self, method: str, authorization: str, payload: dict[str, Any], response: ScriptedResponse, error: str
@@ -200,6 +205,7 @@ class SlackApi:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 method = self.path.removeprefix(API_PATH)
+                location = None
                 if not self.path.startswith(API_PATH) or method not in _METHODS:
                     status, body, retry_after = 404, {"ok": False, "error": "unknown_method"}, None
                 else:
@@ -210,7 +216,7 @@ class SlackApi:
                     if not isinstance(payload, dict):
                         status, body, retry_after = 200, {"ok": False, "error": "invalid_json"}, None
                     else:
-                        status, body, retry_after = api._answer(
+                        status, body, retry_after, location = api._answer(
                             method, self.headers.get("Authorization", ""), payload
                         )
                 data = json.dumps(body).encode()
@@ -220,10 +226,20 @@ class SlackApi:
                     self.send_header("Content-Length", str(len(data)))
                     if retry_after is not None:
                         self.send_header("Retry-After", str(retry_after))
+                    if location is not None:
+                        self.send_header("Location", location)
                     self.end_headers()
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     return  # the client gave up waiting
+
+            def do_GET(self) -> None:  # only a client that follows a redirect comes here
+                with api._lock:
+                    api.followed.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
