@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from job_monitor.adapters.slack import _OPENER, _SLACK_ERROR_CODE, WebhookConfigError, _retry_after
-from job_monitor.domain import JobReport, is_terminal
+from job_monitor.domain import IN_PROGRESS, JobReport
 from job_monitor.messages import MessageOptions, render_slack
 from job_monitor.ports import DeliveryFailed, Thread
 from job_monitor.routing import SlackRouter
@@ -81,7 +81,8 @@ class SlackAppNotifier:
     """Implements ports.Notifier for the ``slack`` channel in app mode.
 
     A running job's message is its thread's parent (``chat.postMessage``); the thread is returned
-    so the store records it. A finished job's parent is updated in place (``chat.update``, which
+    so the store records it. Any other status (a finished job, an operator's test message) ends the
+    conversation: the parent is updated in place (``chat.update``, which
     is idempotent and so safe to repeat on a retry), then the summary is replied in the thread
     and broadcast to the channel. Without a thread, or when the parent is gone, the summary is one
     new message in the job's routed channel.
@@ -110,7 +111,7 @@ class SlackAppNotifier:
         self._refresh = False
 
     def deliver(self, report: JobReport, *, thread: Thread | None = None) -> Thread | None:
-        if not is_terminal(report.status):
+        if report.status == IN_PROGRESS:
             if thread is not None:  # posted by an earlier attempt that crashed before it counted as sent
                 return thread
             answer = self._call(
