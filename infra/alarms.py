@@ -57,6 +57,14 @@ def create_alarms(
             "jobwatch ran out of time and left work for the next tick in each of the last three hours; "
             "a backlog that does not clear, or TICK_SAFETY_MARGIN_SECONDS too close to the function timeout",
         ),
+        "ImplausibleTimestamps": (
+            service_metric("ImplausibleTimestamps", Duration.hours(1)),
+            1,
+            1,
+            "SageMaker reported a job modified later than now plus the allowed clock skew; jobwatch "
+            "ignored that time for its cursor. A job's clock (or this account's) is wrong: see the "
+            "function's WARNING log lines for the job name",
+        ),
         "NotificationsFailed": (
             service_metric("NotificationsFailed", Duration.minutes(5)),
             1,

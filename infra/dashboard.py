@@ -35,7 +35,11 @@ def create_dashboard(
         ),
         cloudwatch.GraphWidget(
             title="Tick errors and deferred work",
-            left=[service_metric("TickErrors", PERIOD), service_metric("TickDeferred", PERIOD)],
+            left=[
+                service_metric("TickErrors", PERIOD),
+                service_metric("TickDeferred", PERIOD),
+                service_metric("ImplausibleTimestamps", PERIOD),
+            ],
             width=WIDTH,
         ),
         cloudwatch.GraphWidget(

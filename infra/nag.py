@@ -29,7 +29,8 @@ def acknowledge_monitor_findings(
     Validations.of(function_role).acknowledge(
         Acknowledgment(
             id="AwsSolutions-IAM5[Resource::*]",
-            reason="sagemaker:ListInferenceRecommendationsJobs and the X-Ray trace writes support no resource-level permissions.",
+            reason="sagemaker:ListInferenceRecommendationsJobs, ListInferenceRecommendationsJobSteps and the X-Ray "
+            "trace writes support no resource-level permissions.",
         ),
         Acknowledgment(
             id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:inference-recommendations-job/*]",

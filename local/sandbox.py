@@ -161,6 +161,7 @@ class Provisioned:
     topic_arn: str
     inboxes: list[EmailInbox]
     timeout_seconds: int
+    physical_ids: dict[str, str] = field(default_factory=dict)  # logical ID -> table name or topic ARN
 
 
 def provision(stack: SynthesizedStack, cloud: LocalCloud, *, slack_secret_value: str | None) -> Provisioned:
@@ -208,6 +209,7 @@ def provision(stack: SynthesizedStack, cloud: LocalCloud, *, slack_secret_value:
         topic_arn=topic_arn,
         inboxes=inboxes,
         timeout_seconds=int(properties.get("Timeout", 3)),
+        physical_ids=refs,
     )
 
 

@@ -1,4 +1,8 @@
-"""Lambda entry point: builds the adapters once per container, then runs one tick per event."""
+"""Lambda entry point: builds the adapters once per container, then runs one tick per event.
+
+An operator's event (``{"action": "send-test"}``, from ``jobwatch send-test``) is answered by
+``operations`` instead; every other event is a scheduled tick.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +26,9 @@ from job_monitor.adapters.slack_app import SlackAppNotifier, parse_bot_token_sec
 from job_monitor.adapters.sns import SnsNotifier
 from job_monitor.domain import TickReport
 from job_monitor.messages import MessageOptions
+from job_monitor.operations import SEND_TEST_ACTION, requested_action, send_test
 from job_monitor.ports import Notifier
-from job_monitor.service import Monitor
+from job_monitor.service import Monitor, utc_now
 from job_monitor.settings import Settings, log_level
 
 SECRET_MAX_AGE_SECONDS = 300
@@ -50,9 +55,14 @@ _AWS_CONFIG = Config(
 
 
 @cache
-def _monitor() -> tuple[Monitor, Settings]:
-    """Adapters and clients live for the container, so warm invocations reuse connections and caches."""
-    settings = Settings.from_env()
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+@cache
+def _notifiers() -> tuple[Notifier, ...]:
+    """One notifier per configured channel, shared by ticks and test messages."""
+    settings = _settings()
     options = MessageOptions(
         objective=settings.objective,
         top_n=settings.top_recommendations,
@@ -83,6 +93,13 @@ def _monitor() -> tuple[Monitor, Settings]:
                 api_url=settings.slack_api_url,
             )
         )
+    return tuple(notifiers)
+
+
+@cache
+def _monitor() -> tuple[Monitor, Settings]:
+    """Adapters and clients live for the container, so warm invocations reuse connections and caches."""
+    settings = _settings()
     monitor = Monitor(
         source=SageMakerJobSource(
             boto3.client("sagemaker", config=_SAGEMAKER_CONFIG), region=settings.region
@@ -92,7 +109,7 @@ def _monitor() -> tuple[Monitor, Settings]:
             table_name=settings.state_table_name,
             ttl_days=settings.record_ttl_days,
         ),
-        notifiers=notifiers,
+        notifiers=_notifiers(),
         settings=settings,
         logger=logger,
     )
@@ -114,7 +131,10 @@ def _secret_reader(secret_name: str, parse: Callable[[str], str]) -> Callable[[b
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """One scheduled tick. The event's content is irrelevant: every tick looks at the service afresh."""
+    """One scheduled tick (its content is irrelevant: every tick looks afresh), or an operator's action."""
+    action = requested_action(event)
+    if action is not None:
+        return _operator_action(action)
     monitor, settings = _monitor()
     deadline = (
         time.monotonic() + context.get_remaining_time_in_millis() / 1000 - settings.tick_safety_margin_seconds
@@ -124,6 +144,21 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     summary = asdict(report)
     logger.info("tick finished", extra={"tick": summary})
     return summary
+
+
+def _operator_action(action: str) -> dict[str, Any]:
+    """Answer ``jobwatch`` on the operator's terminal; nothing here touches the state table."""
+    if action != SEND_TEST_ACTION:
+        logger.warning("unknown operator action", extra={"action": action})
+        return {
+            "action": action,
+            "error": f"unknown action {action!r}; the function knows {SEND_TEST_ACTION!r}",
+        }
+    result = send_test(_notifiers(), region=_settings().region, now=utc_now())
+    delivered = sum(outcome["delivered"] for outcome in result["channels"].values())
+    metrics.add_metric(name="TestMessagesSent", unit=MetricUnit.Count, value=delivered)
+    logger.info("test message sent", extra={"send_test": result})
+    return result
 
 
 def _publish_metrics(report: TickReport) -> None:

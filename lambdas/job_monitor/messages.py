@@ -56,8 +56,22 @@ SUBJECT_NAME_MIN = 24  # a job name is shortened to no less than this to keep th
 BENCHMARK_REASONS_SHOWN = 5
 BENCHMARK_REASON_LIMIT = 300
 
-_STATUS_ICON = {COMPLETED: "✅", FAILED: "❌", STOPPED: "⏹️", IN_PROGRESS: "▶️"}
-_STATUS_WORD = {COMPLETED: "COMPLETED", FAILED: "FAILED", STOPPED: "STOPPED", IN_PROGRESS: "STARTED"}
+# The status of jobwatch's own test message (``jobwatch send-test``): it proves a channel works
+# and reports on no job, which every form says in words a receiver cannot mistake.
+SEND_TEST = "TEST"
+SEND_TEST_NOTE = (
+    "This is a test message from jobwatch, sent by `jobwatch send-test` to prove this channel works. "
+    "No Inference Recommender job changed; nothing needs doing."
+)
+
+_STATUS_ICON = {COMPLETED: "✅", FAILED: "❌", STOPPED: "⏹️", IN_PROGRESS: "▶️", SEND_TEST: "🧪"}
+_STATUS_WORD = {
+    COMPLETED: "COMPLETED",
+    FAILED: "FAILED",
+    STOPPED: "STOPPED",
+    IN_PROGRESS: "STARTED",
+    SEND_TEST: "TEST MESSAGE",
+}
 _OBJECTIVE_TITLE = {
     "cost": "lowest cost per inference",
     "latency": "lowest model latency",
@@ -443,6 +457,8 @@ def render_email_body(report: JobReport, options: MessageOptions) -> str:
         lines += ["Failure reason:", *(f"> {line}" for line in reason.splitlines()), ""]
     elif report.status == STOPPED:
         lines += ["The job was stopped before it finished; it published no recommendations.", ""]
+    elif report.status == SEND_TEST:
+        lines += [SEND_TEST_NOTE, ""]
     else:
         lines += ["The job has started its load tests; another message follows when it finishes.", ""]
     benchmarks = _benchmark_lines(report)
@@ -516,6 +532,8 @@ def render_slack(report: JobReport, options: MessageOptions) -> dict[str, Any]:
                 "text": _mrkdwn("The job was stopped before it finished; it published no recommendations."),
             }
         )
+    elif report.status == SEND_TEST:
+        blocks.append({"type": "section", "text": _mrkdwn(SEND_TEST_NOTE)})
     else:
         blocks.append(
             {
@@ -694,6 +712,8 @@ def render_chatbot(report: JobReport, options: MessageOptions) -> dict[str, Any]
     elif report.status == FAILED:
         reason = _trim(report.failure_reason or "(none given)", SLACK_FAILURE_LIMIT)
         description_lines.append("*Failure reason:* " + _defang(reason))
+    elif report.status == SEND_TEST:
+        description_lines.append(SEND_TEST_NOTE)
     description_lines += [_defang(line) for line in _benchmark_lines(report)]
     return {
         "version": "1.0",
@@ -710,7 +730,7 @@ def render_chatbot(report: JobReport, options: MessageOptions) -> dict[str, Any]
         "metadata": {
             "threadId": report.name,
             "summary": _headline(report, options),
-            "eventType": f"InferenceRecommendationsJob{_status_word(report).title().replace('_', '')}",
+            "eventType": f"InferenceRecommendationsJob{_status_word(report).title().replace('_', '').replace(' ', '')}",
             "additionalContext": {"job_name": report.name, "status": report.status, "region": report.region},
         },
     }

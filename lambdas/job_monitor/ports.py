@@ -112,6 +112,46 @@ class StateStore(Protocol):
 MAX_RETRY_AFTER_SECONDS = 3600.0
 
 
+@dataclass(frozen=True, kw_only=True)
+class ChannelDelivery:
+    """Where one channel's message about a job stands: ``pending``, ``sent`` or ``abandoned``."""
+
+    channel: str
+    state: str
+    attempts: int
+    last_error: str | None = None
+    settled_at: str | None = None
+    leased_until: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobRecord:
+    """Everything the state table holds about one job, as an operator reads it."""
+
+    name: str
+    status: str
+    last_modified: datetime | None
+    updated_at: str | None
+    running: bool
+    notified_status: str | None = None
+    deliveries: tuple[ChannelDelivery, ...] = ()
+    report: JobReport | None = None
+
+
+class OperatorStore(Protocol):
+    """What ``jobwatch status`` and ``jobwatch retry-abandoned`` read and write; ticks never use it."""
+
+    def load_cursor(self) -> Cursor | None: ...
+
+    def job_records(self) -> list[JobRecord]:
+        """Every job the table holds, with its deliveries; a full read, for an operator's command."""
+        ...
+
+    def requeue_abandoned(self, record: JobRecord, channel: str, *, report: JobReport, now: datetime) -> bool:
+        """Owe an abandoned message again with a fresh attempt budget; False if it is no longer abandoned."""
+        ...
+
+
 class DeliveryFailed(Exception):
     """A channel refused or failed a message; ``retry_after`` is the channel's own hint in seconds.
 

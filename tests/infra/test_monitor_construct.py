@@ -382,6 +382,20 @@ def test_a_tick_that_keeps_running_out_of_time_raises_an_alarm(template: Templat
     )
 
 
+def test_an_implausible_job_timestamp_raises_an_alarm(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "MetricName": "ImplausibleTimestamps",
+            "Namespace": "jobwatch",
+            "Dimensions": [{"Name": "service", "Value": "jobwatch"}],
+            "Statistic": "Sum",
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        },
+    )
+
+
 def dashboard_body(template: Template) -> dict[str, Any]:
     """The dashboard's JSON, each reference (always inside a JSON string) replaced by REF."""
     [dashboard] = template.find_resources("AWS::CloudWatch::Dashboard").values()
@@ -396,7 +410,11 @@ def test_dashboard_shows_ticks_transitions_each_channel_and_the_alarms(template:
     }
     metric_names = {title: {m[1] for m in metrics} for title, metrics in graphs.items()}
     assert metric_names["Transitions detected"] == {"TransitionsDetected"}
-    assert metric_names["Tick errors and deferred work"] == {"TickErrors", "TickDeferred"}
+    assert metric_names["Tick errors and deferred work"] == {
+        "TickErrors",
+        "TickDeferred",
+        "ImplausibleTimestamps",
+    }
     assert metric_names["Tick duration (ms)"] == {"Duration", "Errors"}
     for channel in ("email", "slack"):
         metrics = graphs[f"Notifications: {channel}"]

@@ -1,0 +1,1 @@
+"""jobwatch's operator command line: status, preview, send-test, retry-abandoned and doctor."""

@@ -1,0 +1,62 @@
+"""``jobwatch preview JOB_NAME``: what each channel would receive about a real job, sending nothing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from job_monitor.adapters.sagemaker import SageMakerJobSource
+from job_monitor.domain import IN_PROGRESS, is_terminal
+from job_monitor.messages import MessageOptions, render_slack, sns_publication
+
+from jobwatch_cli import slack_preview
+from jobwatch_cli.deployment import Deployment, OperatorError
+
+
+def gather(deployment: Deployment, job_name: str) -> dict[str, Any]:
+    """Describe the job with the operator's credentials and render it with the function's settings."""
+    settings = deployment.settings
+    report = SageMakerJobSource(deployment.client("sagemaker"), region=deployment.region).describe(job_name)
+    if report is None:
+        raise OperatorError(f"no Inference Recommender job named {job_name} in {deployment.region}")
+    options = MessageOptions(
+        objective=settings.objective,
+        top_n=settings.top_recommendations,
+        chatbot_format=settings.chatbot_format,
+    )
+    announced = is_terminal(report.status) or (report.status == IN_PROGRESS and settings.notify_started)
+    channels: dict[str, Any] = {}
+    if settings.topic_arn:
+        publication = sns_publication(report, options)
+        per_protocol = json.loads(publication.message)
+        channels["email"] = {
+            "topic_arn": settings.topic_arn,
+            "subject": publication.subject,
+            "body": per_protocol["email"],
+            "message_attributes": publication.attributes,
+            "message": per_protocol,
+        }
+    if settings.slack_secret_name:
+        channels["slack"] = {"payload": render_slack(report, options)}
+    return {
+        "job_name": report.name,
+        "status": report.status,
+        "announced": announced,
+        "channels": channels,
+    }
+
+
+def render(preview: dict[str, Any]) -> str:
+    lines = [f"Preview for {preview['job_name']} ({preview['status']}); nothing was sent or recorded."]
+    if not preview["announced"]:
+        lines.append(
+            f"jobwatch announces COMPLETED, FAILED and STOPPED (and a start with NOTIFY_STARTED); "
+            f"this job is {preview['status']}, so it sends nothing about it now. The messages it would send:"
+        )
+    email = preview["channels"].get("email")
+    if email:
+        lines += ["", "── email ──", f"Subject: {email['subject']}", "", email["body"].rstrip()]
+    slack = preview["channels"].get("slack")
+    if slack:
+        lines += ["", "── Slack (as the channel shows it) ──", slack_preview.render(slack["payload"])]
+    return "\n".join(lines)
