@@ -6,6 +6,7 @@ The stack is synthesized with the app-mode context keys; the function reads its 
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -15,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from jobwatch_cli.cli import main as jobwatch
+from local.deployed import deploy
 from local.sandbox import (
     LocalCloud,
     LocalFunction,
@@ -139,3 +142,37 @@ def test_a_slack_outage_is_retried_and_every_summary_still_arrives_once(run: Run
     )
     assert set(summaries) == expected()
     assert max(summaries.values()) == 1
+
+
+def _cli(run: Run, *arguments: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = jobwatch(list(arguments), invoke=lambda _name, event: run.function.invoke(event), out=out, err=out)
+    return code, out.getvalue()
+
+
+def test_send_test_posts_one_test_message_in_the_default_channel(run: Run, stack: SynthesizedStack) -> None:
+    deploy(stack, run.cloud, run.provisioned)
+    code, out = _cli(run, "send-test")
+
+    assert code == 0, out
+    [message] = run.api.messages
+    assert (message.channel, message.thread_ts) == (DEFAULT, None)
+    assert "TEST MESSAGE" in message.content["text"]
+
+
+def test_doctor_reads_the_bot_token_secret_without_printing_it(run: Run, stack: SynthesizedStack) -> None:
+    deploy(stack, run.cloud, run.provisioned)
+    _, out = _cli(run, "doctor", "--json")
+    [secret] = [check for check in json.loads(out)["checks"] if check["name"] == "Slack secret"]
+    assert (secret["verdict"], secret["detail"]) == ("ok", "jobwatch/slack-bot holds a bot token")
+
+    wrapped = BOT_TOKEN[:20] + "\n" + BOT_TOKEN[20:]
+    run.cloud.client("secretsmanager").put_secret_value(
+        SecretId="jobwatch/slack-bot", SecretString=json.dumps({"bot_token": wrapped})
+    )
+    _, out = _cli(run, "doctor", "--json")
+    [secret] = [check for check in json.loads(out)["checks"] if check["name"] == "Slack secret"]
+    assert secret["verdict"] == "PROBLEM"
+    assert "does not hold a bot token" in secret["detail"]
+    assert '{"bot_token": "xoxb-..."}' in secret["fix"]
+    assert BOT_TOKEN[20:] not in out
