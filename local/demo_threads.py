@@ -1,7 +1,7 @@
 """The demo's second part: the same story in Slack's app mode, one thread per job in its team's channel.
 
-The function reads a bot token from (moto's) Secrets Manager and talks to the local Web API; the
-preview shows each thread as Slack would: the parent as it reads now (it was updated in place),
+The function reads a bot token from (moto's) Secrets Manager and talks to the local Web API; an
+operator's send-test follows the story. The preview shows each thread as Slack would: the parent as it reads now (it was updated in place),
 what it said first, and its broadcast reply.
 """
 
@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from local import slack_preview
+from jobwatch_cli import slack_preview
+from local.sandbox import LocalCloud, LocalFunction, collect_email, endpoint_variables, provision, synthesize
 from local.slack_api import BOT_TOKEN, SlackApi, SlackMessage
-from local.story import STORY, expected
+from local.story import STORY, build_world, expected
 
 DEFAULT_CHANNEL = "C0MLPLATFRM"
 LLM_CHANNEL = "C0LLMTEAM01"
@@ -28,18 +30,42 @@ APP_CONTEXT = {
     "slack_routes": f"llama-*={LLM_CHANNEL},gpt2-*={LLM_CHANNEL}",
 }
 
-Play = Callable[[dict[str, str], str, dict[str, str], Path], tuple[list[dict[str, Any]], str]]
+RunTicks = Callable[[LocalFunction, Any], None]
 
 
-def run(*, play: Play, output: Path, quiet: bool, say: Callable[..., None]) -> bool:
-    """Play the story in app mode, show and write its threads; True when every check passes."""
+def run(*, run_ticks: RunTicks, output: Path, quiet: bool, say: Callable[..., None]) -> bool:
+    """Play the story in app mode, then an operator's send-test; show and write the threads.
+
+    True when every check passes.
+    """
     output.mkdir(parents=True, exist_ok=True)
-    with SlackApi(channels=tuple(CHANNEL_NAMES)) as api:
-        secret = json.dumps({"bot_token": BOT_TOKEN})
-        emails, log_text = play(APP_CONTEXT, secret, {"SLACK_API_URL": api.url}, output / "function.log")
-        threads = [(parent, api.replies(parent)) for parent in api.parents()]
-        post_count = sum(1 for call in api.calls if call.method == "chat.postMessage" and call.answer == "ok")
-    say("[4/4] what the channels show")
+    log_path = output / "function.log"
+    with tempfile.TemporaryDirectory(prefix="jobwatch-demo-app-") as workdir:
+        say("[1/3] synthesizing the stack with slack_bot_token_secret_name, slack_channel, slack_routes")
+        stack = synthesize(APP_CONTEXT, Path(workdir) / "cdk.out")
+        clock, simulator = build_world()
+        with LocalCloud() as cloud, simulator, SlackApi(channels=tuple(CHANNEL_NAMES)) as api:
+            provisioned = provision(stack, cloud, slack_secret_value=json.dumps({"bot_token": BOT_TOKEN}))
+            endpoints = {**endpoint_variables(cloud, simulator.endpoint_url), "SLACK_API_URL": api.url}
+            say("[2/3] running the handler over the same story, against a local Slack Web API")
+            with (
+                log_path.open("w") as log_stream,
+                LocalFunction.of_stack(
+                    stack, provisioned, endpoints=endpoints, log_stream=log_stream
+                ) as function,
+            ):
+                run_ticks(function, clock)
+                emails = [message for inbox in provisioned.inboxes for message in collect_email(cloud, inbox)]
+                story_posts = len(api.messages)
+                test = function.invoke({"action": "send-test"})
+            test_messages = api.messages[story_posts:]
+            threads = [
+                (parent, api.replies(parent)) for parent in api.parents() if parent not in test_messages
+            ]
+            post_count = sum(
+                1 for call in api.calls if call.method == "chat.postMessage" and call.answer == "ok"
+            ) - len(test_messages)
+    say("[3/3] what the channels show")
     previews = [_preview(parent, replies) for parent, replies in threads]
     shutil.rmtree(output / "threads", ignore_errors=True)
     (output / "threads").mkdir()
@@ -50,7 +76,11 @@ def run(*, play: Play, output: Path, quiet: bool, say: Callable[..., None]) -> b
             say()
             say(f"── Slack conversation {number}/{len(previews)} (preview) ──")
             say(preview)
-    return _verdict(threads, emails, post_count, BOT_TOKEN in log_text, say)
+    test_ok = test["channels"].get("slack", {}).get("delivered") is True and [
+        message.channel for message in test_messages
+    ] == [DEFAULT_CHANNEL]
+    say(f"      send-test in app mode: {test['channels']}")
+    return _verdict(threads, emails, post_count, BOT_TOKEN in log_path.read_text(), test_ok, say)
 
 
 def _job(message: SlackMessage) -> str:
@@ -78,6 +108,7 @@ def _verdict(
     emails: list[dict[str, Any]],
     post_count: int,
     token_leaked: bool,
+    test_ok: bool,
     say: Callable[..., None],
 ) -> bool:
     wanted = expected()
@@ -118,6 +149,7 @@ def _verdict(
             bool(emails) and routed,
         ),
         ("the bot token appears nowhere in the function's logs", not token_leaked),
+        ("send-test posted one test message, in the default channel", test_ok),
     ]
     say()
     for label, passed in checks:
