@@ -9,7 +9,7 @@ import boto3
 import pytest
 from job_monitor.adapters.dynamodb_state import DynamoStateStore
 from job_monitor.domain import COMPLETED, IN_PROGRESS, JobReport, JobSummary, KnownJob
-from job_monitor.ports import Cursor, Delivery
+from job_monitor.ports import Cursor, Delivery, Thread
 from moto import mock_aws
 
 from tests.support.tables import create_state_table
@@ -106,3 +106,45 @@ def test_many_known_jobs_are_read_in_batches(store: DynamoStateStore) -> None:
     for name in names:
         store.track(JobSummary(name=name, status=IN_PROGRESS, last_modified=NOW), previous=None, now=NOW)
     assert set(store.known_jobs([*names, "missing"])) == set(names)
+
+
+RUNNING = JobReport(name="sweep", status=IN_PROGRESS, region="us-east-1", last_modified=NOW)
+THREAD = Thread(channel_id="C0DEFAULT01", ts="1764400001.000001")
+
+
+def test_a_thread_recorded_with_the_parent_is_handed_back_with_the_finish(store: DynamoStateStore) -> None:
+    assert store.open_transition(RUNNING, previous=None, channels=("slack",), now=NOW)
+    parent = Delivery(job_name="sweep", status=IN_PROGRESS, channel="slack", attempts=0, report=RUNNING)
+    claimed = store.claim(parent, now=NOW, lease_seconds=60)
+    assert claimed is not None
+    assert claimed.thread is None
+    store.record_thread(claimed, THREAD)
+    store.mark_sent(claimed, now=NOW)
+
+    previous = KnownJob(name="sweep", status=IN_PROGRESS)
+    assert store.open_transition(REPORT, previous=previous, channels=("email", "slack"), now=NOW)
+    [email, slack] = store.due_deliveries(now=NOW, limit=10)
+    assert (email.thread, slack.thread) == (None, THREAD)
+    final = store.claim(delivery("slack"), now=NOW, lease_seconds=60)
+    assert final is not None
+    assert final.thread == THREAD
+    assert store.claim(delivery("slack"), now=NOW, lease_seconds=60) is None  # leased: one sender
+
+
+def test_a_thread_is_recorded_on_an_item_written_before_threads_existed(store: DynamoStateStore) -> None:
+    assert store.open_transition(RUNNING, previous=None, channels=("slack",), now=NOW)
+    client = boto3.client("dynamodb")
+    client.update_item(TableName="state", Key={"pk": {"S": "job#sweep"}}, UpdateExpression="REMOVE threads")
+    parent = Delivery(job_name="sweep", status=IN_PROGRESS, channel="slack", attempts=0, report=RUNNING)
+
+    store.record_thread(parent, THREAD)
+
+    claimed = store.claim(parent, now=NOW, lease_seconds=60)
+    assert claimed is not None
+    assert claimed.thread == THREAD
+
+
+def test_recording_a_thread_for_a_forgotten_job_creates_nothing(store: DynamoStateStore) -> None:
+    parent = Delivery(job_name="gone", status=IN_PROGRESS, channel="slack", attempts=0, report=RUNNING)
+    store.record_thread(parent, THREAD)
+    assert boto3.client("dynamodb").scan(TableName="state")["Items"] == []
