@@ -149,6 +149,7 @@ class SoakResult:
         )
 
     def table(self) -> str:
+        secret = "bot token" if self.slack_mode == "app" else "webhook secret"
         rows = [
             ("Slack mode", self.slack_mode),
             ("jobs", self.jobs),
@@ -170,8 +171,8 @@ class SoakResult:
                 if self.slack_mode == "app"
                 else []
             ),
-            ("Slack secret found in logs", "yes" if self.secret_in_logs else "no"),
-            ("Slack secret found in the state table", "yes" if self.secret_in_table else "no"),
+            (f"{secret} found in logs", "yes" if self.secret_in_logs else "no"),
+            (f"{secret} found in the state table", "yes" if self.secret_in_table else "no"),
             ("Slack redirects followed", self.redirects_followed),
             ("wall time", f"{self.seconds:.1f} s"),
             ("verdict", "PASS" if self.ok else "FAIL"),
