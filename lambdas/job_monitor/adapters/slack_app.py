@@ -118,7 +118,10 @@ class SlackAppNotifier:
                 "chat.postMessage",
                 {"channel": self._router.channel_for(report.name), **render_parent(report, self._options)},
             )
-            return Thread(channel_id=str(answer["channel"]), ts=str(answer["ts"]))
+            channel_id, ts = answer.get("channel"), answer.get("ts")
+            if not isinstance(channel_id, str) or not isinstance(ts, str):
+                raise SlackApiError("Slack posted the parent but named no channel and ts for it", code=None)
+            return Thread(channel_id=channel_id, ts=ts)
         if thread is not None:
             try:
                 self._call(
