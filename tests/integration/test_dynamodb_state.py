@@ -148,3 +148,32 @@ def test_recording_a_thread_for_a_forgotten_job_creates_nothing(store: DynamoSta
     parent = Delivery(job_name="gone", status=IN_PROGRESS, channel="slack", attempts=0, report=RUNNING)
     store.record_thread(parent, THREAD)
     assert boto3.client("dynamodb").scan(TableName="state")["Items"] == []
+
+
+def test_settled_entries_whose_outbox_was_never_closed_cannot_hide_owed_messages(
+    store: DynamoStateStore,
+) -> None:
+    """A crash between the last settle and closing the outbox leaves a settled entry in the index."""
+    client = boto3.client("dynamodb")
+    for number in range(5):
+        report = JobReport(name=f"done-{number}", status=COMPLETED, region="us-east-1", last_modified=NOW)
+        assert store.open_transition(report, previous=None, channels=("slack",), now=NOW)
+        client.update_item(
+            TableName="state",
+            Key={"pk": {"S": f"job#done-{number}"}},
+            UpdateExpression="SET deliveries.slack.#state = :sent",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={":sent": {"S": "sent"}},
+        )
+    later = NOW + timedelta(minutes=5)
+    owed = JobReport(name="owed", status=COMPLETED, region="us-east-1", last_modified=later)
+    assert store.open_transition(owed, previous=None, channels=("slack",), now=later)
+
+    first = store.due_deliveries(now=later, limit=5)  # the settled entries fill the page
+    second = store.due_deliveries(now=later, limit=5)
+
+    assert first == []
+    assert [delivery.job_name for delivery in second] == ["owed"]
+    closed = client.get_item(TableName="state", Key={"pk": {"S": "job#done-0"}})["Item"]
+    assert "outbox_shard" not in closed
+    assert "expires_at" in closed

@@ -195,6 +195,12 @@ class DynamoStateStore:
         for page in pages:
             for raw in page.get("Items", []):
                 item = _plain(raw)
+                if all(entry.get("state") != _PENDING for entry in item.get("deliveries", {}).values()):
+                    # Settled, but the invocation that settled it died before closing its outbox
+                    # entry: close it now, or such entries would pile up at the head of the index
+                    # and hide the messages still owed behind them.
+                    self._close_outbox(item, now)
+                    continue
                 report = JobReport.from_json(item["report"])
                 threads = item.get("threads", {})
                 for channel, state in sorted(item.get("deliveries", {}).items()):
