@@ -3,11 +3,12 @@
     ./jobwatch bench           # 3 history sizes x 2 running counts, 12 measured ticks per cell
     ./jobwatch bench --quick   # 4 measured ticks per cell
 
-Each cell stands up the simulator with a history of finished jobs and a sweep of running jobs,
-five of which finish every tick (and five new ones start), with a fixed latency on every
-SageMaker call. The synthesized function (the real handler, with the stack's environment) and a
-naive poller that lists everything and describes every running job it tracks then take turns on
-the same simulated clock, in the same process. Per tick it counts the HTTP requests each sends to
+Each cell stands up the simulator with a history of finished jobs and a sweep of running jobs of
+one kind (Inference Recommender or AI recommendation), five of which finish every tick (and five
+new ones start), with a fixed latency on every SageMaker call. The synthesized function (the real
+handler, with the stack's environment: both kinds watched) and a naive poller of that kind that
+lists everything and describes every running job it tracks then take turns on the same simulated
+clock, in the same process. Per tick it counts the HTTP requests each sends to
 SageMaker and DynamoDB (retries included) and its wall time. Then a fresh interpreter imports the
 handler and runs one tick, for the cold-start import time and the peak memory of a tick.
 """
@@ -48,13 +49,13 @@ from local.sandbox import (
 from local.simulator import InferenceRecommenderSimulator, SimulatedClock
 from local.slack_receiver import SlackReceiver
 
+KINDS = ("inference-recommender", "ai-recommendation")
 HISTORY_SIZES = (0, 2_000, 20_000)
 RUNNING_COUNTS = (10, 200)
 TRANSITIONS_PER_TICK = 5
 OUTCOMES = ("COMPLETED", "COMPLETED", "COMPLETED", "FAILED", "STOPPED")  # one tick's five endings
 LATENCY_SECONDS = 0.020
 TICK_SECONDS = 300
-TERMINAL = frozenset({"COMPLETED", "FAILED", "STOPPED", "DELETED"})
 CONTEXT = {"notify_emails": "bench@example.com", "slack_webhook_secret_name": "jobwatch/bench-slack"}
 PROBE = Path(__file__).with_name("cold_start_probe.py")
 
@@ -68,8 +69,50 @@ class TickFigures:
     reconciled: int = 0  # running jobs re-described by reconciliation (jobwatch only)
 
 
+@dataclass(frozen=True, kw_only=True)
+class KindApi:
+    """One kind's list and describe calls, as the request counter and the naive poller see them."""
+
+    list_operation: str
+    describe_operation: str
+    paginator: str
+    jobs_key: str
+    name_key: str
+    status_key: str
+    describe_method: str
+    describe_argument: str
+    terminal: frozenset[str]
+
+
+API = {
+    "inference-recommender": KindApi(
+        list_operation="ListInferenceRecommendationsJobs",
+        describe_operation="DescribeInferenceRecommendationsJob",
+        paginator="list_inference_recommendations_jobs",
+        jobs_key="InferenceRecommendationsJobs",
+        name_key="JobName",
+        status_key="Status",
+        describe_method="describe_inference_recommendations_job",
+        describe_argument="JobName",
+        terminal=frozenset({"COMPLETED", "FAILED", "STOPPED", "DELETED"}),
+    ),
+    "ai-recommendation": KindApi(
+        list_operation="ListAIRecommendationJobs",
+        describe_operation="DescribeAIRecommendationJob",
+        paginator="list_ai_recommendation_jobs",
+        jobs_key="AIRecommendationJobs",
+        name_key="AIRecommendationJobName",
+        status_key="AIRecommendationJobStatus",
+        describe_method="describe_ai_recommendation_job",
+        describe_argument="AIRecommendationJobName",
+        terminal=frozenset({"Completed", "Failed", "Stopped"}),
+    ),
+}
+
+
 @dataclass
 class CellResult:
+    kind: str
     history: int
     running: int
     jobwatch: list[TickFigures] = field(default_factory=list)
@@ -109,7 +152,10 @@ class NaivePoller:
     same bounded pool as jobwatch. It sends no notifications, so its tick time is only polling.
     """
 
-    def __init__(self, session: boto3.session.Session, *, endpoints: dict[str, str], table_name: str) -> None:
+    def __init__(
+        self, session: boto3.session.Session, *, api: KindApi, endpoints: dict[str, str], table_name: str
+    ) -> None:
+        self._api = api
         retries = Config(retries={"mode": "standard", "max_attempts": 5})
         self._sagemaker = session.client("sagemaker", endpoint_url=endpoints["sagemaker"], config=retries)
         self._dynamodb = session.client("dynamodb", endpoint_url=endpoints["dynamodb"], config=retries)
@@ -124,23 +170,25 @@ class NaivePoller:
     def tick(self) -> int:
         """One poll; returns the terminal transitions it saw."""
         listed: dict[str, str] = {}
-        paginator = self._sagemaker.get_paginator("list_inference_recommendations_jobs")
+        api = self._api
+        paginator = self._sagemaker.get_paginator(api.paginator)
         for page in paginator.paginate(PaginationConfig={"PageSize": 100}):
-            for job in page["InferenceRecommendationsJobs"]:
-                listed[job["JobName"]] = job["Status"]
+            for job in page[api.jobs_key]:
+                listed[job[api.name_key]] = job[api.status_key]
         known = self._load(list(listed))
         if not known:  # first poll: remember everything, announce nothing
             self._save(listed)
             return 0
-        tracked = [name for name in listed if known.get(name) not in TERMINAL]
+        tracked = [name for name in listed if known.get(name) not in api.terminal]
         with ThreadPoolExecutor(max_workers=8) as pool:
             described = dict(zip(tracked, pool.map(self._status, tracked), strict=True))
         changed = {name: status for name, status in described.items() if status != known.get(name)}
         self._save(changed)
-        return sum(status in TERMINAL for status in changed.values())
+        return sum(status in self._api.terminal for status in changed.values())
 
     def _status(self, name: str) -> str:
-        return self._sagemaker.describe_inference_recommendations_job(JobName=name)["Status"]
+        describe = getattr(self._sagemaker, self._api.describe_method)
+        return describe(**{self._api.describe_argument: name})[self._api.status_key]
 
     def _load(self, names: list[str]) -> dict[str, str]:
         known: dict[str, str] = {}
@@ -165,7 +213,7 @@ class NaivePoller:
                 batch = response.get("UnprocessedItems", {}).get(self._table, [])
 
 
-def schedule_sweep(simulator: InferenceRecommenderSimulator, *, running: int, ticks: int) -> None:
+def schedule_sweep(simulator: InferenceRecommenderSimulator, *, kind: str, running: int, ticks: int) -> None:
     """Jobs that keep ``running`` in flight, ``TRANSITIONS_PER_TICK`` of them finishing each tick."""
     start = simulator.clock.now()
     lifetime_ticks = running // TRANSITIONS_PER_TICK
@@ -175,6 +223,14 @@ def schedule_sweep(simulator: InferenceRecommenderSimulator, *, running: int, ti
         for index, outcome in enumerate(OUTCOMES):
             ends = start + timedelta(seconds=tick * TICK_SECONDS + 30 + index * 40)
             created = ends - timedelta(seconds=lifetime_ticks * TICK_SECONDS)
+            if kind == "ai-recommendation":
+                simulator.add_ai_job(
+                    f"llm-t{tick + lifetime_ticks:04d}-{index}",
+                    outcome=outcome,
+                    created_at=created,
+                    run_seconds=lifetime_ticks * TICK_SECONDS,
+                )
+                continue
             simulator.add_job(
                 f"sweep-t{tick + lifetime_ticks:04d}-{index}",
                 outcome=outcome,
@@ -186,15 +242,18 @@ def schedule_sweep(simulator: InferenceRecommenderSimulator, *, running: int, ti
 
 
 def run_cell(
-    stack: SynthesizedStack, *, history: int, running: int, ticks: int, probe: bool
+    stack: SynthesizedStack, *, kind: str, history: int, running: int, ticks: int, probe: bool
 ) -> tuple[CellResult, dict[str, Any] | None]:
     """One cell of the table; with ``probe``, the cold-start probe runs against this cell too."""
-    result = CellResult(history=history, running=running)
+    result = CellResult(kind=kind, history=history, running=running)
     clock = SimulatedClock()
     simulator = InferenceRecommenderSimulator(clock=clock, seed=history + running)
-    simulator.add_finished_jobs(history)
+    if kind == "ai-recommendation":
+        simulator.add_finished_ai_jobs(history)
+    else:
+        simulator.add_finished_jobs(history)
     warmup_ticks = 2  # the baseline, and the first tick after it, which lists the baseline's overlap
-    schedule_sweep(simulator, running=running, ticks=warmup_ticks + ticks)
+    schedule_sweep(simulator, kind=kind, running=running, ticks=warmup_ticks + ticks)
     simulator.faults.latency_seconds = LATENCY_SECONDS
     counter = RequestCounter()
     probe_figures = None
@@ -211,6 +270,7 @@ def run_cell(
         counter.attach(naive_session)
         naive = NaivePoller(
             naive_session,
+            api=API[kind],
             endpoints={"sagemaker": simulator.endpoint_url, "dynamodb": cloud.endpoint_url},
             table_name="naive-poller-state",
         )
@@ -291,25 +351,30 @@ def _import_breakdown(environment: dict[str, str]) -> list[tuple[str, float]]:
 
 def _progress(result: CellResult, done: int, ticks: int) -> None:
     print(
-        f"bench: history {result.history:>6,} running {result.running:>3}: tick {done}/{ticks}",
+        f"bench: {result.kind} history {result.history:>6,} running {result.running:>3}: tick {done}/{ticks}",
         file=sys.stderr,
         flush=True,
     )
 
 
 def table(cells: list[CellResult]) -> str:
-    """A Markdown table: readable here, and pasted as it is into docs/benchmarks.md."""
+    """A Markdown table: readable here, and pasted as it is into docs/benchmarks.md.
+
+    "SageMaker req/tick" counts every request, the other kind's (empty) listing included; "list
+    pages" and "describes" count the cell's kind only.
+    """
     lines = [
-        "| history | running | poller | SageMaker req/tick p50 (min-max) | list pages | describes"
+        "| kind | history | running | poller | SageMaker req/tick p50 (min-max) | list pages | describes"
         " (reconciliation) | DynamoDB req/tick p50 (max) | tick ms p50 (max) | transitions/tick |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for cell in cells:
         p50s = {}
+        api = API[cell.kind]
         for name, ticks in (("jobwatch", cell.jobwatch), ("naive", cell.naive)):
             sagemaker = [sum(t.sagemaker.values()) for t in ticks]
-            lists = statistics.median(t.sagemaker["ListInferenceRecommendationsJobs"] for t in ticks)
-            describes = statistics.median(t.sagemaker["DescribeInferenceRecommendationsJob"] for t in ticks)
+            lists = statistics.median(t.sagemaker[api.list_operation] for t in ticks)
+            describes = statistics.median(t.sagemaker[api.describe_operation] for t in ticks)
             reconciled = (
                 f" ({statistics.median(t.reconciled for t in ticks):.0f})" if name == "jobwatch" else ""
             )
@@ -317,7 +382,7 @@ def table(cells: list[CellResult]) -> str:
             milliseconds = [t.seconds * 1000 for t in ticks]
             p50s[name] = [statistics.median(values) for values in (sagemaker, dynamodb, milliseconds)]
             lines.append(
-                f"| {cell.history:,} | {cell.running} | {name} "
+                f"| {cell.kind} | {cell.history:,} | {cell.running} | {name} "
                 f"| {statistics.median(sagemaker):.0f} ({min(sagemaker)}-{max(sagemaker)}) "
                 f"| {lists:.0f} | {describes:.0f}{reconciled} "
                 f"| {statistics.median(dynamodb):.0f} ({max(dynamodb)}) "
@@ -325,7 +390,7 @@ def table(cells: list[CellResult]) -> str:
                 f"| {statistics.median(t.transitions for t in ticks):.0f} |"
             )
         ratios = [_ratio(theirs, ours) for theirs, ours in zip(p50s["naive"], p50s["jobwatch"], strict=True)]
-        lines.append(f"| | | naive / jobwatch | {ratios[0]} | | | {ratios[1]} | {ratios[2]} | |")
+        lines.append(f"| | | | naive / jobwatch | {ratios[0]} | | | {ratios[1]} | {ratios[2]} | |")
     return "\n".join(lines)
 
 
@@ -356,12 +421,17 @@ def main() -> int:
     probe_figures: dict[str, Any] | None = None
     with tempfile.TemporaryDirectory(prefix="jobwatch-bench-") as workdir:
         stack = synthesize(CONTEXT, Path(workdir) / "cdk.out")
-        for history in HISTORY_SIZES:  # LocalFunction keeps the function's logs and metrics
-            for running in RUNNING_COUNTS:
-                probe = history == HISTORY_SIZES[-1] and running == RUNNING_COUNTS[-1]
-                cell, figures = run_cell(stack, history=history, running=running, ticks=ticks, probe=probe)
-                cells.append(cell)
-                probe_figures = figures or probe_figures
+        for kind in KINDS:
+            for history in HISTORY_SIZES:  # LocalFunction keeps the function's logs and metrics
+                for running in RUNNING_COUNTS:
+                    probe = (
+                        kind == KINDS[0] and history == HISTORY_SIZES[-1] and running == RUNNING_COUNTS[-1]
+                    )
+                    cell, figures = run_cell(
+                        stack, kind=kind, history=history, running=running, ticks=ticks, probe=probe
+                    )
+                    cells.append(cell)
+                    probe_figures = figures or probe_figures
     print(
         f"polling cost per tick: {ticks} measured ticks per cell after 2 warm-up ticks, "
         f"{TRANSITIONS_PER_TICK} jobs finishing per tick, {LATENCY_SECONDS * 1000:.0f} ms per SageMaker call"

@@ -71,6 +71,8 @@ BROKEN_SECRET_TICKS = 2
 FUTURE_OFFSETS_SECONDS = (3600.0, 365 * 86400.0)  # an hour ahead, a year ahead
 LEASE_TICKS = 900 // TICK_SECONDS  # the stack's DELIVERY_LEASE_SECONDS default, in ticks
 TERMINAL = ("COMPLETED", "FAILED", "STOPPED")
+AI_JOB_EVERY = 4  # one job in four is an AI recommendation job
+AI_JOB_PREFIX = "soak-ai-"
 CONTEXT = {"notify_emails": "soak@example.com", "slack_webhook_secret_name": "jobwatch/soak-slack"}
 APP_CONTEXT = {
     "notify_emails": "soak@example.com",
@@ -117,6 +119,7 @@ class SoakResult:
     ticks: int = 0
     drain_ticks: int = 0
     transitions: int = 0
+    ai_transitions: int = 0  # of which AI recommendation jobs
     faults: Counter[str] = field(default_factory=Counter)
     delivered: Counter[str] = field(default_factory=Counter)
     lost: Counter[str] = field(default_factory=Counter)
@@ -154,6 +157,7 @@ class SoakResult:
             ("Slack mode", self.slack_mode),
             ("jobs", self.jobs),
             ("terminal transitions (expected per channel)", self.transitions),
+            ("  of which AI recommendation jobs", self.ai_transitions),
             ("ticks (+ drain ticks without faults)", f"{self.ticks} (+{self.drain_ticks})"),
             *((f"fault injected: {kind}", count) for kind, count in sorted(self.faults.items())),
             *((f"delivered: {channel}", count) for channel, count in sorted(self.delivered.items())),
@@ -200,6 +204,11 @@ class _FakeRaw:
         yield self._body
 
 
+def _job_of(params: dict[str, Any]) -> str:
+    """The job a state write is for: ``job#<name>`` or ``job#<kind>#<name>`` (soak names are unique across kinds)."""
+    return params["Key"]["pk"]["S"].rpartition("#")[2]
+
+
 class Injector:
     """Decides, with one seeded generator, where each fault strikes, and remembers the crash window."""
 
@@ -208,7 +217,7 @@ class Injector:
         self.random = random.Random(seed)
         self.result = result
         self.lock = threading.Lock()
-        self.crash_window: set[tuple[str, str, str]] = set()
+        self.crash_window: Counter[tuple[str, str, str]] = Counter()  # crashes per message in the window
         self.writes: defaultdict[str, list[str]] = defaultdict(list)  # state writes by job
         self.enabled = True
 
@@ -236,7 +245,7 @@ class Injector:
         return AWSResponse("https://soak", 400, {}, _FakeRaw(body))
 
     def crash_before_write(self, params: dict[str, Any], **_: Any) -> None:
-        job = params["Key"]["pk"]["S"].removeprefix("job#")
+        job = _job_of(params)
         with self.lock:  # kept to explain an unexpected duplicate, should one appear
             self.writes[job].append(
                 f"{params.get('UpdateExpression', '')[:60]} {json.dumps(params.get('ExpressionAttributeValues', {}))[:200]}"
@@ -276,13 +285,13 @@ class Injector:
         values = params.get("ExpressionAttributeValues", {})
         if values.get(":state", {}).get("S") != "sent":
             return
-        job = params["Key"]["pk"]["S"].removeprefix("job#")
+        job = _job_of(params)
         channel = params["ExpressionAttributeNames"]["#ch"]
         self._crashed_in_window((job, values[":status"]["S"], channel))
 
     def _crashed_in_window(self, key: tuple[str, str, str]) -> None:
         with self.lock:
-            self.crash_window.add(key)
+            self.crash_window[key] += 1
             self.result.crashes_in_window += 1
 
     def wrap_open(self, original: Any, is_post: Callable[[str], bool]) -> Any:
@@ -481,6 +490,16 @@ def _schedule_jobs(
     start = simulator.clock.now()
     for index in range(jobs):
         created = start + timedelta(seconds=rng.uniform(-2, ticks * 0.9) * TICK_SECONDS)
+        if index % AI_JOB_EVERY == AI_JOB_EVERY - 1:
+            simulator.add_ai_job(
+                f"{AI_JOB_PREFIX}{index:05d}",
+                outcome=rng.choices(TERMINAL, weights=(70, 20, 10))[0],
+                created_at=created,
+                run_seconds=rng.uniform(60, 20 * TICK_SECONDS),
+                failure_reason="no capacity <!channel> @here" if rng.random() < 0.5 else None,
+                goal=rng.choice(("ttft-ms", "throughput", "cost")),
+            )
+            continue
         ahead = rng.choice(FUTURE_OFFSETS_SECONDS) if rng.random() < faults.future_timestamps else 0.0
         simulator.add_job(
             f"soak-{index:05d}",
@@ -581,9 +600,7 @@ def run_soak(
                     injector.enabled = False  # the first run records history; faults start after it
                     _guarded(function.invoke, result)
                     _note_endings(simulator, {}, set(), 0)
-                    history = {
-                        name for name in simulator.job_names() if simulator.status_of(name) in TERMINAL
-                    }
+                    history = {name for name, status in _statuses(simulator).items() if status in TERMINAL}
                     injector.enabled = True
                     for tick in range(1, ticks + drain_limit):
                         clock.advance(TICK_SECONDS)
@@ -715,14 +732,19 @@ def _guarded(run: Callable[[], Any], result: SoakResult) -> None:
             print(f"soak: the tick raised {type(error).__name__}: {error}", file=sys.stderr)
 
 
+def _statuses(simulator: InferenceRecommenderSimulator) -> dict[str, str]:
+    """Every job of both kinds by name (unique across kinds here), in the common spelling."""
+    statuses = {name: simulator.status_of(name) for name in simulator.job_names()}
+    statuses.update({name: simulator.ai_status_of(name) for name in simulator.ai_job_names()})
+    return statuses
+
+
 def _note_endings(
     simulator: InferenceRecommenderSimulator, ended: dict[str, tuple[int, str]], skip: set[str], tick: int
 ) -> None:
-    for name in simulator.job_names():
-        if name not in ended and name not in skip:
-            status = simulator.status_of(name)
-            if status in TERMINAL:
-                ended[name] = (tick, status)
+    for name, status in _statuses(simulator).items():
+        if name not in ended and name not in skip and status in TERMINAL:
+            ended[name] = (tick, status)
 
 
 def _deliveries(slack: SlackSide) -> Counter[tuple[str, str, str]]:
@@ -755,8 +777,9 @@ def _tally(
     injector: Injector,
 ) -> None:
     counts = _deliveries(slack)
-    slow = {key for payload in slack.slow() if (key := _slack_key(payload))}
+    slow = Counter(key for payload in slack.slow() if (key := _slack_key(payload)))
     result.transitions = len(ended)
+    result.ai_transitions = sum(1 for job in ended if job.startswith(AI_JOB_PREFIX))
     delays: dict[str, list[int]] = defaultdict(list)
     for job, (tick, status) in ended.items():
         for channel in ("email", "slack"):
@@ -785,12 +808,15 @@ def _tally(
         result.delivered[channel] += count
         if count == 1:
             continue
-        if key in injector.crash_window:
-            result.duplicates["crash between send and record"] += count - 1
-        elif key in slow:
-            result.duplicates["Slack accepted but answered after the timeout"] += count - 1
-        else:
-            result.duplicates["unexplained"] += count - 1
+        # Each cause explains at most one resend per time it struck this message: a message can be
+        # resent once after a crash in the window and once more after a late Slack answer.
+        after_crash = min(count - 1, injector.crash_window[key])
+        after_timeout = min(count - 1 - after_crash, slow[key])
+        result.duplicates["crash between send and record"] += after_crash
+        result.duplicates["Slack accepted but answered after the timeout"] += after_timeout
+        unexplained = count - 1 - after_crash - after_timeout
+        if unexplained:
+            result.duplicates["unexplained"] += unexplained
             print(f"soak: DUPLICATE {key} x{count}", file=sys.stderr)
             for write in injector.writes[job]:
                 print(f"    state write: {write}", file=sys.stderr)

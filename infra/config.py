@@ -20,7 +20,13 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}$")
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
-_JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}$")
+# The kinds of job the function can watch (lambdas/job_monitor/domain.py JOB_KINDS), and the
+# job-name pattern of each kind's describe call (botocore's model).
+JOB_KINDS = ("inference-recommender", "ai-recommendation")
+_JOB_NAME = {
+    "inference-recommender": re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}"),
+    "ai-recommendation": re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"),
+}
 # A Slack conversation ID (C public, G private, D direct), as the channel's details show it
 _SLACK_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{8,12}")
 # A route's glob on a job name: the name's own characters plus * ? [...]
@@ -57,6 +63,7 @@ class MonitorProps:
     email_statuses: tuple[str, ...] = ()
     name_contains: str | None = None
     job_names: tuple[str, ...] = ()
+    job_kinds: tuple[str, ...] = JOB_KINDS
     discover_jobs: bool = True
     objective: str = "cost"
     top_n: int = 3
@@ -105,9 +112,7 @@ class MonitorProps:
                 )
         if self.email_statuses and not self.notify_emails:
             raise ConfigError("email_statuses: set notify_emails too, it filters their subscriptions")
-        for name in self.job_names:
-            if not _JOB_NAME.match(name):
-                raise ConfigError(f"job_names: {name!r} is not a valid Inference Recommender job name")
+        self._check_kinds()
         if not self.discover_jobs and not self.job_names:
             raise ConfigError("discover_jobs: false watches only job_names, which is empty")
         if self.objective not in OBJECTIVES:
@@ -119,6 +124,24 @@ class MonitorProps:
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(f"log_level: must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
         self._check_keys()
+
+    def _check_kinds(self) -> None:
+        if not self.job_kinds:
+            raise ConfigError(f"job_kinds: is empty; name one or more of {', '.join(JOB_KINDS)}")
+        for kind in self.job_kinds:
+            if kind not in JOB_KINDS:
+                raise ConfigError(f"job_kinds: {kind!r} is not one of {', '.join(JOB_KINDS)}")
+        for entry in self.job_names:
+            kind, _, name = entry.rpartition("/")
+            kind = kind or "inference-recommender"
+            if kind not in JOB_KINDS:
+                raise ConfigError(
+                    f"job_names: {entry!r} names an unknown kind {kind!r}; known: {', '.join(JOB_KINDS)}"
+                )
+            if kind not in self.job_kinds:
+                raise ConfigError(f"job_names: {entry!r} is a {kind} job, a kind job_kinds leaves out")
+            if not _JOB_NAME[kind].fullmatch(name):
+                raise ConfigError(f"job_names: {entry!r} is not a valid {kind} job name")
 
     @property
     def slack_secret_name(self) -> str | None:
@@ -297,6 +320,7 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "email_statuses": lambda key, value: tuple(item.upper() for item in _list(key, value)),
     "name_contains": _optional_text,
     "job_names": _list,
+    "job_kinds": lambda key, value: tuple(dict.fromkeys(item.lower() for item in _list(key, value))),
     "discover_jobs": _flag,
     "objective": lambda key, value: _text(key, value).lower(),
     "top_n": _number,

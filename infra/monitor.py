@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
@@ -43,6 +44,37 @@ TABLE_ITEM_ACTIONS = (
     "dynamodb:BatchGetItem",
 )
 TABLE_INDEX_ACTIONS = ("dynamodb:Query",)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _JobReads:
+    """What the function calls to watch one kind of job, for a least-privilege grant."""
+
+    sid: str
+    list_actions: tuple[str, ...]
+    describe_action: str
+    resource_type: str  # the describe action's resource type (its ARN's resource part)
+
+
+# Per kind (infra.config.JOB_KINDS): the Service Authorization Reference's actions, and the
+# resource type of each job's ARN as the API model spells it.
+_JOB_READS = {
+    "inference-recommender": _JobReads(
+        sid="InferenceRecommendationsJobs",
+        list_actions=(
+            "sagemaker:ListInferenceRecommendationsJobs",
+            "sagemaker:ListInferenceRecommendationsJobSteps",
+        ),
+        describe_action="sagemaker:DescribeInferenceRecommendationsJob",
+        resource_type="inference-recommendations-job",
+    ),
+    "ai-recommendation": _JobReads(
+        sid="AIRecommendationJobs",
+        list_actions=("sagemaker:ListAIRecommendationJobs",),
+        describe_action="sagemaker:DescribeAIRecommendationJob",
+        resource_type="ai-recommendation-job",
+    ),
+}
 
 
 class JobStatusMonitor(Construct):
@@ -294,33 +326,32 @@ class JobStatusMonitor(Construct):
             environment["NAME_CONTAINS"] = props.name_contains
         if props.job_names:
             environment["JOB_NAMES"] = ",".join(props.job_names)
+        environment["JOB_KINDS"] = ",".join(props.job_kinds)
         return environment
+
+    def _grant_job_reads(self, reads: _JobReads) -> None:
+        """One kind of job: its list actions on ``*`` (no list action supports a resource-level
+        permission), its describe action on that kind's jobs in this account and region only."""
+        stack = Stack.of(self)
+        self.function.add_to_role_policy(
+            iam.PolicyStatement(sid=f"List{reads.sid}", actions=list(reads.list_actions), resources=["*"])
+        )
+        self.function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid=f"Describe{reads.sid}",
+                actions=[reads.describe_action],
+                resources=[
+                    stack.format_arn(service="sagemaker", resource=reads.resource_type, resource_name="*")
+                ],
+            )
+        )
 
     def _grant(self, at_rest_key: kms.IKey | None) -> None:
         """What the function's code calls, on this stack's resources, and nothing else."""
         stack = Stack.of(self)
         self.log_group.grant_write(self.function_role)
-        self.function.add_to_role_policy(
-            iam.PolicyStatement(
-                sid="ListInferenceRecommendationsJobs",
-                actions=[
-                    "sagemaker:ListInferenceRecommendationsJobs",
-                    "sagemaker:ListInferenceRecommendationsJobSteps",
-                ],
-                resources=["*"],  # neither list action supports a resource-level permission
-            )
-        )
-        self.function.add_to_role_policy(
-            iam.PolicyStatement(
-                sid="DescribeInferenceRecommendationsJobs",
-                actions=["sagemaker:DescribeInferenceRecommendationsJob"],
-                resources=[
-                    stack.format_arn(
-                        service="sagemaker", resource="inference-recommendations-job", resource_name="*"
-                    )
-                ],
-            )
-        )
+        for kind in self.props.job_kinds:
+            self._grant_job_reads(_JOB_READS[kind])
         self.function.add_to_role_policy(
             iam.PolicyStatement(
                 sid="StateTableItems", actions=list(TABLE_ITEM_ACTIONS), resources=[self.table.table_arn]

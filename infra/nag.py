@@ -29,12 +29,16 @@ def acknowledge_monitor_findings(
     Validations.of(function_role).acknowledge(
         Acknowledgment(
             id="AwsSolutions-IAM5[Resource::*]",
-            reason="sagemaker:ListInferenceRecommendationsJobs, ListInferenceRecommendationsJobSteps and the X-Ray "
-            "trace writes support no resource-level permissions.",
+            reason="sagemaker:ListInferenceRecommendationsJobs, ListInferenceRecommendationsJobSteps, "
+            "ListAIRecommendationJobs and the X-Ray trace writes support no resource-level permissions.",
         ),
         Acknowledgment(
             id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:inference-recommendations-job/*]",
             reason="The monitor describes every Inference Recommender job in its account and region; it cannot know their names in advance.",
+        ),
+        Acknowledgment(
+            id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:ai-recommendation-job/*]",
+            reason="The monitor describes every AI recommendation job in its account and region; it cannot know their names in advance.",
         ),
         Acknowledgment(
             id=f"AwsSolutions-IAM5[Resource::<{table_id}.Arn>/index/*]",

@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser(
         "preview", parents=[common], help="what each channel would receive about a job; sends nothing"
-    ).add_argument("job_name", metavar="JOB_NAME")
+    ).add_argument("job_name", metavar="JOB", help="a job name, or kind/name: ai-recommendation/NAME")
     commands.add_parser(
         "send-test", parents=[common], help="the function sends a labelled test message on every channel"
     )
@@ -56,7 +56,9 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common],
         help="owe abandoned messages again; the next tick sends each once",
     )
-    retry_parser.add_argument("job_name", metavar="JOB_NAME", nargs="?", help="only this job's messages")
+    retry_parser.add_argument(
+        "job_name", metavar="JOB", nargs="?", help="only this job's messages (a name, or kind/name)"
+    )
     retry_parser.add_argument("--channel", choices=["email", "slack"], help="only this channel")
     commands.add_parser(
         "doctor", parents=[common], help="every check that needs no side effect, with its fix"

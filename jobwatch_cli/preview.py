@@ -1,13 +1,16 @@
-"""``jobwatch preview JOB_NAME``: what each channel would receive about a real job, sending nothing."""
+"""``jobwatch preview JOB``: what each channel would receive about a real job, sending nothing.
+
+JOB is a job name (an Inference Recommender job) or ``kind/name`` (``ai-recommendation/NAME``).
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from job_monitor.adapters.sagemaker import SageMakerJobSource
-from job_monitor.domain import IN_PROGRESS, is_terminal
-from job_monitor.messages import MessageOptions, render_slack, sns_publication
+from job_monitor.adapters.sources import job_source
+from job_monitor.domain import IN_PROGRESS, JobKey, is_terminal
+from job_monitor.messages import SUMMARIES, MessageOptions, render_slack, sns_publication
 
 from jobwatch_cli import slack_preview
 from jobwatch_cli.deployment import Deployment, OperatorError
@@ -16,9 +19,14 @@ from jobwatch_cli.deployment import Deployment, OperatorError
 def gather(deployment: Deployment, job_name: str) -> dict[str, Any]:
     """Describe the job with the operator's credentials and render it with the function's settings."""
     settings = deployment.settings
-    report = SageMakerJobSource(deployment.client("sagemaker"), region=deployment.region).describe(job_name)
+    try:
+        key = JobKey.parse(job_name)
+    except ValueError as error:
+        raise OperatorError(str(error)) from None
+    source = job_source(key.kind, deployment.client("sagemaker"), region=deployment.region)
+    report = source.describe(key.name)
     if report is None:
-        raise OperatorError(f"no Inference Recommender job named {job_name} in {deployment.region}")
+        raise OperatorError(f"no {SUMMARIES[key.kind].NOUN} named {key.name} in {deployment.region}")
     options = MessageOptions(
         objective=settings.objective,
         top_n=settings.top_recommendations,
@@ -42,6 +50,7 @@ def gather(deployment: Deployment, job_name: str) -> dict[str, Any]:
             channels["slack"]["channel"] = settings.slack_router.channel_for(report.name)
     return {
         "job_name": report.name,
+        "job_kind": report.kind,
         "status": report.status,
         "announced": announced,
         "channels": channels,

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from job_monitor.adapters.sagemaker import SageMakerJobSource
-from job_monitor.domain import JobReport
+from job_monitor.adapters.sources import job_source
+from job_monitor.domain import JobKey, JobReport
 from job_monitor.ports import JobRecord, OperatorStore
 
 from jobwatch_cli.deployment import Deployment, OperatorError
@@ -26,7 +26,11 @@ def run(
 ) -> dict[str, Any]:
     store = state_store(deployment)
     records = store.job_records()
-    if job_name is not None and job_name not in {record.name for record in records}:
+    try:
+        wanted = None if job_name is None else JobKey.parse(job_name)
+    except ValueError as error:
+        raise OperatorError(str(error)) from None
+    if wanted is not None and wanted not in {record.key for record in records}:
         raise OperatorError(
             f"jobwatch has no record of a job named {job_name} in {deployment.settings.state_table_name}"
         )
@@ -36,7 +40,7 @@ def run(
         )
     outcomes = []
     for record in records:
-        if job_name is not None and record.name != job_name:
+        if wanted is not None and record.key != wanted:
             continue
         for delivery in record.deliveries:
             if delivery.state != ABANDONED or (channel is not None and delivery.channel != channel):
@@ -45,6 +49,7 @@ def run(
             outcomes.append(
                 {
                     "job_name": record.name,
+                    "job_kind": record.kind,
                     "status": record.notified_status,
                     "channel": delivery.channel,
                     **outcome,
@@ -73,9 +78,8 @@ def _report(deployment: Deployment, record: JobRecord) -> tuple[JobReport | None
     """The frozen report when the outbox still holds it; otherwise the job described afresh."""
     if record.report is not None:
         return record.report, ""
-    described = SageMakerJobSource(deployment.client("sagemaker"), region=deployment.region).describe(
-        record.name
-    )
+    source = job_source(record.kind, deployment.client("sagemaker"), region=deployment.region)
+    described = source.describe(record.name)
     if described is None:
         return None, "the job no longer exists in SageMaker, so its message cannot be rebuilt"
     if described.status != record.notified_status:

@@ -25,7 +25,7 @@ def state_store(deployment: Deployment) -> DynamoOperatorStore:
 def gather(deployment: Deployment, *, now: datetime) -> dict[str, Any]:
     store = state_store(deployment)
     records = store.job_records()
-    cursor = store.load_cursor()
+    cursors = {kind: store.load_cursor(kind) for kind in deployment.settings.job_kinds}
     ticks = deployment.tick_history(now=now)
     return {
         "deployment": deployment.describe(),
@@ -33,11 +33,14 @@ def gather(deployment: Deployment, *, now: datetime) -> dict[str, Any]:
         "ticks_last_hour": ticks.ticks_last_hour,
         "tick_errors_last_hour": ticks.tick_errors_last_hour,
         "function_errors_last_hour": ticks.function_errors_last_hour,
-        "discovery_cursor": _iso(cursor.modified_after if cursor else None),
+        "discovery_cursors": {
+            kind: _iso(cursor.after if cursor else None) for kind, cursor in cursors.items()
+        },
         "jobs": [_job(record) for record in records],
         "messages": [
             {
                 "job_name": record.name,
+                "job_kind": record.kind,
                 "status": record.notified_status,
                 "channel": delivery.channel,
                 "state": delivery.state,
@@ -63,6 +66,7 @@ def gather(deployment: Deployment, *, now: datetime) -> dict[str, Any]:
 def _job(record: JobRecord) -> dict[str, Any]:
     return {
         "name": record.name,
+        "kind": record.kind,
         "status": record.status,
         "running": record.running,
         "last_modified": _iso(record.last_modified),
@@ -90,7 +94,10 @@ def render(status: dict[str, Any], *, now: datetime) -> str:
         f"last tick:  {when(_parse(status['last_tick']), now)}; in the last hour "
         f"{status['ticks_last_hour']} ticks, {status['tick_errors_last_hour']} tick errors, "
         f"{status['function_errors_last_hour']} function errors",
-        f"discovery:  job changes up to {when(_parse(status['discovery_cursor']), now)} processed",
+        *(
+            f"discovery:  {kind} jobs up to {when(_parse(cursor), now)} processed"
+            for kind, cursor in status["discovery_cursors"].items()
+        ),
         "",
         f"Jobs: {len(running)} running, {len(finished)} finished on record"
         + (f" (the {RECENT_FINISHED} latest shown)" if len(finished) > RECENT_FINISHED else ""),
@@ -99,10 +106,11 @@ def render(status: dict[str, Any], *, now: datetime) -> str:
     if shown:
         lines.append(
             table(
-                ["JOB", "STATUS", "LAST CHANGE", "MESSAGES"],
+                ["JOB", "KIND", "STATUS", "LAST CHANGE", "MESSAGES"],
                 [
                     [
                         job["name"],
+                        job["kind"],
                         job["status"],
                         when(_parse(job["last_modified"]), now),
                         _deliveries(job),

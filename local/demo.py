@@ -2,10 +2,11 @@
 
 Everything runs on this machine: the CDK app is synthesized, moto's server stands in for DynamoDB,
 SNS, SQS and Secrets Manager (and holds the stack, schedule and alarms an operator's tools look
-at), the simulator for SageMaker Inference Recommender, and a local receiver for Slack. It ends
-with the operator's commands (status, preview, send-test) against that local deployment. A second
-part plays the same story in Slack's app mode (one thread per job, routed by team). Exits non-zero
-if a message that should have arrived did not, or arrived twice, or a command failed.
+at), the simulator for SageMaker (Inference Recommender and AI recommendation jobs), and a local
+receiver for Slack. It ends with the operator's commands (status, preview, send-test) against that
+local deployment. A second part plays the same story in Slack's app mode (one thread per job,
+routed by team). Exits non-zero if a message that should have arrived did not, or arrived twice,
+or a command failed.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from local.sandbox import (
     synthesize,
 )
 from local.slack_receiver import SlackReceiver
-from local.story import HISTORY, STORY, TICK_SECONDS, TICKS, build_world, expected
+from local.story import AI_HISTORY, HISTORY, STORY, TICK_SECONDS, TICKS, build_world, expected
 
 DEMO_CONTEXT = {
     "notify_emails": "ml-team@example.com",
@@ -90,9 +91,12 @@ def main() -> int:
                 f"{len(deployment.schedule_names)} schedule, {len(deployment.alarm_names)} alarms"
             )
             endpoints = endpoint_variables(cloud, simulator.endpoint_url)
-            _say(f"      history: {len(HISTORY)} jobs finished long ago (must not be announced)")
+            _say(
+                f"      history: {len(HISTORY)} Inference Recommender and {len(AI_HISTORY)} AI recommendation "
+                "jobs finished long ago (must not be announced)"
+            )
             for job in STORY:
-                _say(f"      story:   {job.name:<26} → {job.outcome:<9} {job.note}")
+                _say(f"      story:   {job.name:<26} → {job.outcome:<9} {job.kind}: {job.note}")
 
             _say(f"[3/5] running the handler for {TICKS} ticks, {TICK_SECONDS // 60} simulated minutes apart")
             log_path = arguments.output / "function.log"
@@ -255,6 +259,10 @@ def _verdict(emails: list[dict[str, Any]], posts: list[dict[str, Any]], secret_l
         checks.append((f"{channel}: all {len(wanted)} expected messages arrived", not missing, missing))
         checks.append((f"{channel}: nothing unexpected (no history announced)", not unexpected, unexpected))
         checks.append((f"{channel}: nothing arrived twice", not doubled, doubled))
+    kinds = {email["attributes"].get("job_kind") for email in emails}
+    checks.append(
+        ("email: both kinds of job announced, each with its job_kind", len(kinds) == 2, sorted(kinds))
+    )
     checks.append(("the Slack webhook URL appears nowhere in the function's logs", not secret_leaked, []))
     _say()
     for label, passed, details in checks:

@@ -1,10 +1,12 @@
-"""A local SageMaker Inference Recommender, speaking the service's JSON 1.1 protocol.
+"""A local SageMaker Inference Recommender and AI recommendation service, speaking JSON 1.1.
 
-moto has no Inference Recommender API, so jobwatch keeps this one. Real boto3 clients reach it
+moto has neither API, so jobwatch keeps this one. Real boto3 clients reach it
 through ``AWS_ENDPOINT_URL_SAGEMAKER``; every response is shaped by botocore's own service model
 (the tests validate them against it). Jobs move PENDING → IN_PROGRESS → COMPLETED / FAILED /
 STOPPED on a clock the caller controls; their status is derived from that clock when asked, so
-advancing time costs nothing and 20,000 jobs of history stay cheap.
+advancing time costs nothing and 20,000 jobs of history stay cheap. AI recommendation jobs
+(``add_ai_job``) live in a namespace of their own, as in SageMaker, with that API's spelling of
+the statuses (``InProgress``, ``Completed``, ...).
 """
 
 from __future__ import annotations
@@ -26,6 +28,22 @@ DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
 STOP_SECONDS = 60
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The AI recommendation API's spelling of a status (a pending job already reads InProgress).
+AI_STATUS = {
+    "PENDING": "InProgress",
+    "IN_PROGRESS": "InProgress",
+    "COMPLETED": "Completed",
+    "FAILED": "Failed",
+    "STOPPING": "Stopping",
+    "STOPPED": "Stopped",
+}
+# Generative-AI instance types (from the API's enum) and their hourly on-demand prices.
+AI_INSTANCE_PRICES: dict[str, float] = {
+    "ml.g5.2xlarge": 1.515,
+    "ml.g6e.2xlarge": 2.242,
+    "ml.g6e.12xlarge": 10.493,
+    "ml.p4d.24xlarge": 37.688,
+}
 
 # Hourly on-demand prices per instance (us-east-1, real-time inference) for the instance types the
 # simulator recommends. A recommendation's CostPerHour is the whole configuration's (price x count)
@@ -117,6 +135,8 @@ class _Job:
     deleted_at: datetime | None = None
     visible_when_deleted: bool = False
     clock_offset: timedelta = timedelta(0)  # added to every time the service reports for the job
+    goal: str = "ttft-ms"  # an AI recommendation job's PerformanceTarget metric
+    adapters: tuple[str, ...] = ()  # an AI recommendation job's LoRA adapters
 
     @property
     def arn(self) -> str:
@@ -171,6 +191,7 @@ class InferenceRecommenderSimulator:
         self.call_counts: Counter[str] = Counter()
         self.fault_counts: Counter[str] = Counter()
         self._jobs: dict[str, _Job] = {}
+        self._ai_jobs: dict[str, _Job] = {}
         self._lock = threading.Lock()
         # Bumped by every change to a job's script, so a cached listing is never stale.
         self._generation = 0
@@ -251,6 +272,74 @@ class InferenceRecommenderSimulator:
                 run_seconds=3600,
             )
 
+    def add_ai_job(
+        self,
+        name: str,
+        *,
+        outcome: str = "COMPLETED",
+        created_at: datetime | None = None,
+        run_seconds: float = 1800,
+        failure_reason: str | None = None,
+        goal: str = "ttft-ms",
+        adapters: tuple[str, ...] = (),
+    ) -> None:
+        """Script an AI recommendation job: InProgress from its creation, then ``outcome``."""
+        if outcome not in ("COMPLETED", "FAILED", "STOPPED"):
+            raise ValueError(f"outcome must be COMPLETED, FAILED or STOPPED, not {outcome}")
+        with self._lock:
+            if name in self._ai_jobs:
+                raise ServiceError("ResourceInUse", f"Job {name} already exists")
+            self._generation += 1
+            self._ai_jobs[name] = _Job(
+                name=name,
+                created_at=created_at or self.clock.now(),
+                pending_seconds=0,
+                run_seconds=max(1.0, run_seconds),
+                outcome=outcome,
+                job_type="",
+                failure_reason=failure_reason
+                or (
+                    "The benchmark could not start: no capacity for the requested instance types"
+                    if outcome == "FAILED"
+                    else None
+                ),
+                endpoints=(),
+                model_name=f"s3://models-{self.account_id}/{name.split('-')[0]}/",
+                description="",
+                region=self.region,
+                account_id=self.account_id,
+                goal=goal,
+                adapters=tuple(adapters),
+            )
+
+    def add_finished_ai_jobs(
+        self, count: int, *, prefix: str = "ai-history", ended_before: datetime | None = None
+    ) -> None:
+        """Bulk AI recommendation history, like ``add_finished_jobs``."""
+        end = ended_before or (self.clock.now() - timedelta(days=1))
+        for index in range(count):
+            self.add_ai_job(
+                f"{prefix}-{index:05d}",
+                outcome="FAILED" if index % 10 == 9 else "COMPLETED",
+                created_at=end - timedelta(hours=2, minutes=index * 7),
+                run_seconds=3600,
+            )
+
+    def delete_ai_job(self, name: str) -> None:
+        """The AI recommendation job disappears (ResourceNotFound)."""
+        with self._lock:
+            del self._ai_jobs[name]
+            self._generation += 1
+
+    def ai_status_of(self, name: str) -> str:
+        """The AI recommendation job's status in the common spelling (IN_PROGRESS, COMPLETED, ...)."""
+        with self._lock:
+            return self._ai_jobs[name].state(self.clock.now())[0]
+
+    def ai_job_names(self) -> list[str]:
+        with self._lock:
+            return list(self._ai_jobs)
+
     def stop_job(self, name: str) -> None:
         with self._lock:
             job = self._visible(name)
@@ -329,6 +418,8 @@ class InferenceRecommenderSimulator:
             "ListInferenceRecommendationsJobs": self._list,
             "ListInferenceRecommendationsJobSteps": self._list_steps,
             "StopInferenceRecommendationsJob": self._stop,
+            "DescribeAIRecommendationJob": self._describe_ai,
+            "ListAIRecommendationJobs": self._list_ai,
         }
         self.call_counts[operation] += 1
         try:
@@ -615,15 +706,24 @@ class InferenceRecommenderSimulator:
             response["NextToken"] = _encode_token(sort_by, listing.keys[start + len(page) - 1])
         return response
 
-    def _listing(self, request: dict[str, Any], sort_by: str) -> _Listing:
+    def _listing(
+        self,
+        request: dict[str, Any],
+        sort_by: str,
+        *,
+        jobs: dict[str, _Job] | None = None,
+        spell: Callable[[str], str] = str,
+        operation: str = "ListInferenceRecommendationsJobs",
+    ) -> _Listing:
         """Every job the request's filters select at this moment, sorted; the pages cut from it.
 
         The last listing is kept until the clock moves or a job changes, so paging through 20,000
         jobs costs one scan, not one per page (the benchmark's naive poller does exactly that).
         """
         now = self.clock.now()
+        jobs = self._jobs if jobs is None else jobs
         filters = json.dumps({k: v for k, v in request.items() if k not in ("NextToken", "MaxResults")})
-        cache_key = (filters, now, self._generation)
+        cache_key = (operation, filters, now, self._generation)
         cached = self._listing_cache
         if cached is not None and cached[0] == cache_key:
             return cached[1]
@@ -639,8 +739,8 @@ class InferenceRecommenderSimulator:
 
         rows = []
         with self._lock:
-            jobs = list(self._jobs.values())
-        for job in jobs:
+            candidates = list(jobs.values())
+        for job in candidates:
             if job.created_at > now:
                 continue  # scheduled by a test, not created yet
             if created_after and job.created_at <= created_after:
@@ -655,7 +755,8 @@ class InferenceRecommenderSimulator:
                 continue
             if package_equals:
                 continue  # the simulator's jobs name models, not model packages
-            status, changed = self._listed_state(job, now)
+            status, changed = self._listed_state(job, now, operation)
+            status = spell(status)
             if status == "DELETED" and not job.visible_when_deleted:
                 continue
             if modified_after and changed <= modified_after:
@@ -676,11 +777,11 @@ class InferenceRecommenderSimulator:
         self._listing_cache = (cache_key, listing)
         return listing
 
-    def _listed_state(self, job: _Job, now: datetime) -> tuple[str, datetime]:
+    def _listed_state(self, job: _Job, now: datetime, operation: str) -> tuple[str, datetime]:
         """The job's state as this listing reads it: now, or now minus the lag of a stale replica."""
         status, changed = job.state(now)
         plan = self.faults
-        if not plan.stale_listing_rate or not plan.applies_to("ListInferenceRecommendationsJobs"):
+        if not plan.stale_listing_rate or not plan.applies_to(operation):
             return status, changed
         then = now - timedelta(seconds=plan.stale_seconds)
         with self._lock:
@@ -698,6 +799,155 @@ class InferenceRecommenderSimulator:
             f"s3://sagemaker-{self.region}-{self.account_id}/payloads/{job.name}.tar.gz"
         )
         return entry
+
+    # --- AI recommendation jobs -----------------------------------------------------------------
+
+    def _visible_ai(self, name: str) -> _Job:
+        job = self._ai_jobs.get(name)
+        if job is None or job.created_at > self.clock.now():
+            raise ServiceError("ResourceNotFound", f"Could not find AI recommendation job {name}")
+        return job
+
+    def _ai_arn(self, job: _Job) -> str:
+        return f"arn:aws:sagemaker:{self.region}:{self.account_id}:ai-recommendation-job/{job.name}"
+
+    def _ai_summary(self, job: _Job, status: str, changed: datetime) -> dict[str, Any]:
+        """The listing entry; ``status`` in either spelling."""
+        spelled = AI_STATUS.get(status, status)
+        summary: dict[str, Any] = {
+            "AIRecommendationJobName": job.name,
+            "AIRecommendationJobArn": self._ai_arn(job),
+            "AIRecommendationJobStatus": spelled,
+            "CreationTime": _epoch(job.created_at),
+        }
+        if spelled in ("Completed", "Failed", "Stopped"):
+            summary["EndTime"] = _epoch(changed)
+        return summary
+
+    def _list_ai(self, request: dict[str, Any]) -> dict[str, Any]:
+        page_size = _page_size(request)
+        sort_by = request.get("SortBy", "CreationTime")
+        if sort_by not in ("Name", "CreationTime", "Status"):
+            raise ServiceError(
+                "ValidationException", f"SortBy must be Name, CreationTime or Status, not {sort_by}"
+            )
+        status_equals = request.get("StatusEquals")
+        if status_equals is not None and status_equals not in set(AI_STATUS.values()):
+            raise ServiceError("ValidationException", f"StatusEquals {status_equals} is not a valid status")
+        listing = self._listing(
+            request,
+            sort_by,
+            jobs=self._ai_jobs,
+            spell=lambda status: AI_STATUS.get(status, status),
+            operation="ListAIRecommendationJobs",
+        )
+        start = listing.resume_after(request["NextToken"], sort_by) if request.get("NextToken") else 0
+        page = listing.rows[start : start + page_size]
+        response: dict[str, Any] = {
+            "AIRecommendationJobs": [self._ai_summary(job, status, changed) for job, status, changed in page]
+        }
+        if start + page_size < len(listing.rows):
+            response["NextToken"] = _encode_token(sort_by, listing.keys[start + len(page) - 1])
+        return response
+
+    def _describe_ai(self, request: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            job = self._visible_ai(request["AIRecommendationJobName"])
+        status, changed = job.state(self.clock.now())
+        response: dict[str, Any] = {
+            **self._ai_summary(job, status, changed),
+            "ModelSource": {"S3": {"S3Uri": job.model_name}},
+            "OutputConfig": {
+                "S3OutputLocation": f"s3://jobwatch-ai-{job.account_id}/recommendations/{job.name}/"
+            },
+            "InferenceSpecification": {"Framework": "VLLM"},
+            "AIWorkloadConfigIdentifier": f"{job.name.split('-')[0]}-chat-workload",
+            "OptimizeModel": True,
+            "PerformanceTarget": {"Constraints": [{"Metric": job.goal}]},
+            "RoleArn": f"arn:aws:iam::{job.account_id}:role/SageMakerAIRecommendations",
+            "ComputeSpec": {"InstanceTypes": sorted(AI_INSTANCE_PRICES)[:3]},
+            "StartTime": _epoch(job.created_at),
+            "Tags": [{"Key": "team", "Value": "llm-platform"}],
+        }
+        if job.adapters:
+            response["AdapterSource"] = {
+                "S3Uris": [
+                    {"AdapterId": adapter, "S3Uri": f"{job.model_name}adapters/{adapter}/"}
+                    for adapter in job.adapters
+                ]
+            }
+        if status == "FAILED" and job.failure_reason:
+            response["FailureReason"] = job.failure_reason
+        if status == "COMPLETED":
+            response["Recommendations"] = self._ai_recommendations(job)
+        return response
+
+    def _ai_recommendations(self, job: _Job) -> list[dict[str, Any]]:
+        """Deterministic per (seed, job): one deployment per instance type, figures as strings."""
+        rng = random.Random(f"{self.seed}:ai:{job.name}")
+        recommendations = []
+        for index, instance in enumerate(sorted(AI_INSTANCE_PRICES)[: rng.randint(2, 4)]):
+            copies = rng.choice([1, 2, 4])
+            count = rng.choice([1, 1, 2])
+            ttft = rng.randint(90, 900)
+            throughput = rng.randint(400, 5000) * count
+            cost = AI_INSTANCE_PRICES[instance] * count / (throughput * 3600) * 1_000_000
+            speculative = rng.random() < 0.5
+            recommendation: dict[str, Any] = {
+                "RecommendationDescription": f"{instance} with {copies} model {'copy' if copies == 1 else 'copies'} per instance",
+                "OptimizationDetails": [
+                    {"OptimizationType": "KernelTuning", "OptimizationConfig": {"attention": "flash-attn-3"}}
+                ]
+                + (
+                    [
+                        {
+                            "OptimizationType": "SpeculativeDecoding",
+                            "OptimizationConfig": {"draft-model": "eagle3"},
+                        }
+                    ]
+                    if speculative
+                    else []
+                ),
+                "ModelDetails": {
+                    "ModelPackageArn": f"arn:aws:sagemaker:{self.region}:{job.account_id}:model-package/{job.name}/{index + 1}",
+                    "InstanceDetails": [
+                        {"InstanceType": instance, "InstanceCount": count, "CopyCountPerInstance": copies}
+                    ],
+                },
+                "DeploymentConfiguration": {
+                    "ImageUri": f"763104351884.dkr.ecr.{self.region}.amazonaws.com/vllm:0.11-gpu-py312",
+                    "InstanceType": instance,
+                    "InstanceCount": count,
+                    "CopyCountPerInstance": copies,
+                    "EnvironmentVariables": {
+                        "OPTION_TENSOR_PARALLEL_DEGREE": str(max(1, 4 // copies)),
+                        "OPTION_MAX_MODEL_LEN": "8192",
+                    },
+                },
+                "AIBenchmarkJobArn": f"arn:aws:sagemaker:{self.region}:{job.account_id}:ai-benchmark-job/{job.name[:50]}-b{index}",
+                "ExpectedPerformance": [
+                    {"Metric": "TTFT", "Stat": "p50", "Value": str(ttft), "Unit": "ms"},
+                    {"Metric": "TTFT", "Stat": "p90", "Value": str(int(ttft * 1.6)), "Unit": "ms"},
+                    {"Metric": "Throughput", "Stat": "avg", "Value": str(throughput), "Unit": "tokens/s"},
+                    {"Metric": "CostPerMillionTokens", "Value": f"{cost:.2f}", "Unit": "USD"},
+                ],
+            }
+            if job.adapters:
+                recommendation["AdapterDetails"] = {
+                    "ModelPackageArns": [
+                        {
+                            "AdapterId": adapter,
+                            "ModelPackageArn": f"arn:aws:sagemaker:{self.region}:{job.account_id}:model-package/{adapter}/1",
+                        }
+                        for adapter in job.adapters
+                    ],
+                    "S3Uris": [
+                        {"AdapterId": adapter, "S3Uri": f"{job.model_name}adapters/{adapter}/"}
+                        for adapter in job.adapters
+                    ],
+                }
+            recommendations.append(recommendation)
+        return recommendations
 
     def _list_steps(self, request: dict[str, Any]) -> dict[str, Any]:
         now = self.clock.now()

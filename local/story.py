@@ -1,6 +1,7 @@
 """The short story of jobs that the demo plays and the end-to-end tests assert on.
 
-Each job is scripted on the simulator's clock; ``expected`` says which (job, status) messages a
+Inference Recommender jobs and AI recommendation jobs both play. Each job is scripted on the
+simulator's clock; ``expected`` says which (job, status) messages a
 correct monitor delivers on every channel, so the demo and the tests share one definition.
 """
 
@@ -24,10 +25,15 @@ OUT_OF_MEMORY = (
 )
 
 
+INFERENCE_RECOMMENDER = "inference-recommender"
+AI_RECOMMENDATION = "ai-recommendation"
+
+
 @dataclass(frozen=True, kw_only=True)
 class ScriptedJob:
     name: str
     outcome: str  # COMPLETED | FAILED | STOPPED
+    kind: str = INFERENCE_RECOMMENDER
     created_after_ticks: float  # when the job is created, in ticks after the monitor's first run
     runs_for_ticks: float
     job_type: str = "Default"
@@ -36,6 +42,8 @@ class ScriptedJob:
     serverless: bool = False
     compiled: bool = False
     failed_benchmarks: tuple[tuple[str, str], ...] = ()
+    goal: str = "ttft-ms"  # an AI recommendation job's PerformanceTarget metric
+    adapters: tuple[str, ...] = ()  # an AI recommendation job's LoRA adapters
     note: str = ""
 
 
@@ -109,8 +117,37 @@ STORY: tuple[ScriptedJob, ...] = (
         ),
         note="completes although 3 of its benchmarks failed",
     ),
+    ScriptedJob(
+        name="llama31-8b-chat-sizing",
+        kind=AI_RECOMMENDATION,
+        outcome="COMPLETED",
+        created_after_ticks=-0.4,
+        runs_for_ticks=1.8,
+        goal="ttft-ms",
+        note="an AI recommendation job for an LLM endpoint, ranked by time to first token",
+    ),
+    ScriptedJob(
+        name="mistral-7b-lora-adapters",
+        kind=AI_RECOMMENDATION,
+        outcome="COMPLETED",
+        created_after_ticks=0.6,
+        runs_for_ticks=2.1,
+        goal="cost",
+        adapters=("support-bot", "sql-bot"),
+        note="an AI recommendation job with LoRA adapters, ranked by cost",
+    ),
+    ScriptedJob(
+        name="llama31-70b-capacity",
+        kind=AI_RECOMMENDATION,
+        outcome="FAILED",
+        created_after_ticks=1.1,
+        runs_for_ticks=1.2,
+        failure_reason="No capacity for the requested instance types (ml.p4d.24xlarge) in eu-west-1.",
+        note="an AI recommendation job that fails",
+    ),
 )
 HISTORY = ("legacy-sweep-2025-01", "legacy-sweep-2025-02", "legacy-failed-2025-03")
+AI_HISTORY = ("llm-sizing-2026-03", "llm-sizing-2026-04")
 TICKS = 5
 
 
@@ -120,7 +157,7 @@ def expected() -> set[tuple[str, str]]:
 
 
 def build_world(seed: int = 7) -> tuple[SimulatedClock, InferenceRecommenderSimulator]:
-    """A simulator with months of finished history and the story's jobs scheduled on its clock."""
+    """A simulator with months of finished history of both kinds and the story's jobs scheduled on its clock."""
     clock = SimulatedClock(start=STORY_START)
     simulator = InferenceRecommenderSimulator(clock=clock, seed=seed)
     for index, name in enumerate(HISTORY):
@@ -132,7 +169,20 @@ def build_world(seed: int = 7) -> tuple[SimulatedClock, InferenceRecommenderSimu
             run_seconds=3600,
             failure_reason="legacy failure" if "failed" in name else None,
         )
+    for index, name in enumerate(AI_HISTORY):
+        simulator.add_ai_job(name, created_at=STORY_START - timedelta(days=60 - 20 * index), run_seconds=3600)
     for job in STORY:
+        if job.kind == AI_RECOMMENDATION:
+            simulator.add_ai_job(
+                job.name,
+                outcome=job.outcome,
+                created_at=STORY_START + timedelta(seconds=job.created_after_ticks * TICK_SECONDS),
+                run_seconds=job.runs_for_ticks * TICK_SECONDS,
+                failure_reason=job.failure_reason,
+                goal=job.goal,
+                adapters=job.adapters,
+            )
+            continue
         simulator.add_job(
             job.name,
             outcome=job.outcome,

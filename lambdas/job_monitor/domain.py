@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import math
+import types
+import typing
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
@@ -35,6 +37,39 @@ def is_terminal(status: str) -> bool:
     return status in TERMINAL_STATUSES
 
 
+# The kinds of job jobwatch watches. Each has one JobSource adapter and one summary renderer;
+# nothing else in the monitor tells them apart.
+INFERENCE_RECOMMENDER = "inference-recommender"
+AI_RECOMMENDATION = "ai-recommendation"
+JOB_KINDS = (INFERENCE_RECOMMENDER, AI_RECOMMENDATION)
+
+
+@dataclass(frozen=True, order=True)
+class JobKey:
+    """A job's full identity: what state, exactly-once, the outbox and messages key on.
+
+    Two kinds may have jobs of the same name, so the bare name never identifies a job. When
+    jobwatch watches several accounts or regions, ``account`` and ``region`` join ``kind`` here
+    (with defaults meaning "the function's own"), and the state key gains them the same way the
+    kind was added: the existing form keeps its meaning.
+    """
+
+    kind: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+    @classmethod
+    def parse(cls, text: str) -> JobKey:
+        """``kind/name``, or a bare name: an Inference Recommender job, as before kinds existed."""
+        kind, _, name = text.strip().rpartition("/")
+        kind = kind or INFERENCE_RECOMMENDER
+        if kind not in JOB_KINDS:
+            raise ValueError(f"{text!r} names an unknown kind {kind!r}; known: {', '.join(JOB_KINDS)}")
+        return cls(kind, name)
+
+
 @dataclass(frozen=True, kw_only=True)
 class JobSummary:
     """What the list API says of one job: enough to detect a transition."""
@@ -42,11 +77,20 @@ class JobSummary:
     name: str
     status: str
     last_modified: datetime
+    kind: str = INFERENCE_RECOMMENDER
     created_at: datetime | None = None
     completed_at: datetime | None = None
     job_type: str | None = None
     model: str | None = None
     failure_reason: str | None = None
+    # Where the job sits on its kind's discovery cursor: the time that kind's listing filters on
+    # (Inference Recommender: LastModifiedTime; AI recommendation: CreationTime). None for a job
+    # found another way (named in JOB_NAMES, a tracked job described), which never moves the cursor.
+    cursor_time: datetime | None = None
+
+    @property
+    def key(self) -> JobKey:
+        return JobKey(self.kind, self.name)
 
 
 # A real-time or serverless invocation times out after 60 seconds, so a ModelLatency above this
@@ -154,12 +198,125 @@ class LatencyThreshold:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PerformanceFigure:
+    """One expected-performance figure of an AI recommendation, exactly as the service gives it.
+
+    The API gives every part as a string and documents no metric names or units, so jobwatch
+    shows them as given and reads a number only to rank.
+    """
+
+    metric: str
+    value: str
+    stat: str | None = None
+    unit: str | None = None
+
+    @property
+    def number(self) -> float | None:
+        return _number(self.value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Optimization:
+    """An optimization the recommendation applies (``SpeculativeDecoding``, ``KernelTuning``)."""
+
+    kind: str
+    config: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class AIRecommendation:
+    """One deployment an AI recommendation job recommends, with its expected performance."""
+
+    description: str | None = None
+    instance_type: str | None = None
+    instance_count: int | None = None
+    copies_per_instance: int | None = None
+    image_uri: str | None = None
+    model_package: str | None = None
+    environment: tuple[tuple[str, str], ...] = ()
+    optimizations: tuple[Optimization, ...] = ()
+    expected_performance: tuple[PerformanceFigure, ...] = ()
+    adapters: tuple[str, ...] = ()
+    benchmark_job_arn: str | None = None
+
+    @property
+    def configuration(self) -> str:
+        """What to deploy: ``ml.g6e.2xlarge x1, 2 copies each``."""
+        label = configuration_label(self.instance_type, self.instance_count, None)
+        if self.copies_per_instance is None:
+            return label
+        copies = "copy" if self.copies_per_instance == 1 else "copies"
+        return f"{label}, {self.copies_per_instance} {copies} each"
+
+    def figure(self, goal: str) -> PerformanceFigure | None:
+        """The expected-performance figure that measures ``goal`` (a PerformanceTarget metric)."""
+        words = _GOAL_WORDS.get(goal, (goal,))
+        for figure in self.expected_performance:
+            name = figure.metric.lower()
+            if any(word in name for word in words) and figure.number is not None:
+                return figure
+        return None
+
+
+# A PerformanceTarget metric, and the words an ExpectedPerformance metric measuring it contains.
+# The API documents the goals (ttft-ms, throughput, cost) but not the figures' metric names.
+_GOAL_WORDS = {
+    "ttft-ms": ("ttft", "time-to-first-token", "time to first token"),
+    "throughput": ("throughput",),
+    "cost": ("cost",),
+}
+# Lower is better for these goals; for the others (throughput) higher is.
+_LOWER_IS_BETTER = frozenset({"ttft-ms", "cost"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class AIRecommendationDetails:
+    """What DescribeAIRecommendationJob says beyond the common report: the goal and the deployments."""
+
+    goals: tuple[str, ...] = ()
+    framework: str | None = None
+    optimize_model: bool | None = None
+    instance_types: tuple[str, ...] = ()
+    recommendations: tuple[AIRecommendation, ...] = ()
+    tags: tuple[tuple[str, str], ...] = ()
+
+    def ranked(self) -> list[AIRecommendation]:
+        """Best first by the job's own goal (its first constraint); the service's order otherwise.
+
+        A recommendation without a figure for the goal keeps its place after those with one.
+        """
+        if not self.goals:
+            return list(self.recommendations)
+        goal = self.goals[0]
+        sign = 1.0 if goal in _LOWER_IS_BETTER else -1.0
+
+        def key(indexed: tuple[int, AIRecommendation]) -> tuple[bool, float, int]:
+            index, item = indexed
+            figure = item.figure(goal)
+            number = None if figure is None else figure.number
+            return (number is None, 0.0 if number is None else sign * number, index)
+
+        return [item for _, item in sorted(enumerate(self.recommendations), key=key)]
+
+
+# Each kind whose report carries details names their type here, so the outbox can read them back.
+_DETAILS_TYPES: dict[str, type] = {AI_RECOMMENDATION: AIRecommendationDetails}
+
+
+@dataclass(frozen=True, kw_only=True)
 class JobReport:
-    """Everything a notification says about a job, frozen at the moment of its transition."""
+    """Everything a notification says about a job, frozen at the moment of its transition.
+
+    The common facts are fields of their own. Inference Recommender's findings (recommendations,
+    endpoint performances, thresholds, benchmarks) are fields too, as they have been since before
+    jobwatch knew other kinds (the outbox of an upgraded deployment holds them so); any other
+    kind's findings are its ``details``, serialised with the kind as their tag.
+    """
 
     name: str
     status: str
     region: str
+    kind: str = INFERENCE_RECOMMENDER
     job_type: str | None = None
     model: str | None = None
     description: str | None = None
@@ -172,6 +329,11 @@ class JobReport:
     latency_thresholds: tuple[LatencyThreshold, ...] = ()
     max_invocations_target: int | None = None
     benchmarks: BenchmarkOutcome | None = None  # None: not asked for, or the call failed
+    details: AIRecommendationDetails | None = None
+
+    @property
+    def key(self) -> JobKey:
+        return JobKey(self.kind, self.name)
 
     @property
     def finished_at(self) -> datetime | None:
@@ -191,7 +353,9 @@ class JobReport:
 
     @classmethod
     def from_json(cls, text: str) -> JobReport:
+        """Read a report back; one stored before kinds existed (no ``kind``) is Inference Recommender's."""
         data = json.loads(text)
+        data["kind"] = data.get("kind") or INFERENCE_RECOMMENDER
         for key in ("created_at", "completed_at", "last_modified"):
             data[key] = _parse_datetime(data.get(key))
         data["recommendations"] = tuple(
@@ -213,6 +377,11 @@ class JobReport:
                     for item in benchmarks["failures"]
                 ),
             )
+        details = data.get("details")
+        details_type = _DETAILS_TYPES.get(data["kind"])
+        data["details"] = (
+            None if details is None or details_type is None else _from_plain(details_type, details)
+        )
         return cls(**data)
 
     @classmethod
@@ -222,6 +391,7 @@ class JobReport:
             name=summary.name,
             status=summary.status,
             region=region,
+            kind=summary.kind,
             job_type=summary.job_type,
             model=summary.model,
             created_at=summary.created_at,
@@ -234,6 +404,7 @@ class JobReport:
         return JobSummary(
             name=self.name,
             status=self.status,
+            kind=self.kind,
             last_modified=self.last_modified or self.completed_at or self.created_at or _EPOCH,
             created_at=self.created_at,
             completed_at=self.completed_at,
@@ -241,6 +412,33 @@ class JobReport:
             model=self.model,
             failure_reason=self.failure_reason,
         )
+
+
+def _from_plain(cls: type, data: Any) -> Any:
+    """A frozen dataclass from its ``asdict`` form: nested dataclasses and tuples restored by type hint."""
+    hints = typing.get_type_hints(cls, globalns=globals())  # this module's types, however it was loaded
+    values = {}
+    for item in fields(cls):
+        if item.name in data:
+            values[item.name] = _restore(hints[item.name], data[item.name])
+    return cls(**values)
+
+
+def _restore(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    arguments = typing.get_args(hint)
+    if origin is tuple:
+        if len(arguments) == 2 and arguments[1] is Ellipsis:
+            return tuple(_restore(arguments[0], item) for item in value)
+        return tuple(_restore(argument, item) for argument, item in zip(arguments, value, strict=True))
+    if origin in (types.UnionType, typing.Union):
+        real = [argument for argument in arguments if argument is not type(None)]
+        return _restore(real[0], value) if len(real) == 1 else value
+    if is_dataclass(hint):
+        return _from_plain(hint, value)
+    return value
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -304,11 +502,13 @@ def _utc(value: Any) -> datetime | None:
 
 
 def summary_from_listing(item: Mapping[str, Any]) -> JobSummary:
-    """One entry of ListInferenceRecommendationsJobs."""
+    """One entry of ListInferenceRecommendationsJobs; its LastModifiedTime is its place on the cursor."""
+    last_modified = _utc(item.get("LastModifiedTime")) or _utc(item.get("CreationTime")) or _EPOCH
     return JobSummary(
         name=item["JobName"],
         status=str(item.get("Status") or "UNKNOWN"),
-        last_modified=_utc(item.get("LastModifiedTime")) or _utc(item.get("CreationTime")) or _EPOCH,
+        last_modified=last_modified,
+        cursor_time=last_modified,
         created_at=_utc(item.get("CreationTime")),
         completed_at=_utc(item.get("CompletionTime")),
         job_type=item.get("JobType"),
@@ -485,8 +685,13 @@ class KnownJob:
 
     name: str
     status: str
+    kind: str = INFERENCE_RECOMMENDER
     last_modified: datetime | None = None
     created_at: datetime | None = None
+
+    @property
+    def key(self) -> JobKey:
+        return JobKey(self.kind, self.name)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,10 +20,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
 from job_monitor.adapters.dynamodb_state import DynamoStateStore
-from job_monitor.adapters.sagemaker import SageMakerJobSource
 from job_monitor.adapters.slack import SlackNotifier, parse_webhook_secret
 from job_monitor.adapters.slack_app import SlackAppNotifier, parse_bot_token_secret
 from job_monitor.adapters.sns import SnsNotifier
+from job_monitor.adapters.sources import job_source
 from job_monitor.domain import TickReport
 from job_monitor.messages import MessageOptions
 from job_monitor.operations import SEND_TEST_ACTION, requested_action, send_test
@@ -100,10 +100,9 @@ def _notifiers() -> tuple[Notifier, ...]:
 def _monitor() -> tuple[Monitor, Settings]:
     """Adapters and clients live for the container, so warm invocations reuse connections and caches."""
     settings = _settings()
+    sagemaker = boto3.client("sagemaker", config=_SAGEMAKER_CONFIG)
     monitor = Monitor(
-        source=SageMakerJobSource(
-            boto3.client("sagemaker", config=_SAGEMAKER_CONFIG), region=settings.region
-        ),
+        sources=[job_source(kind, sagemaker, region=settings.region) for kind in settings.job_kinds],
         store=DynamoStateStore(
             boto3.client("dynamodb", config=_AWS_CONFIG),
             table_name=settings.state_table_name,

@@ -3,37 +3,59 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from job_monitor.domain import JobReport, JobSummary, KnownJob
+from job_monitor.domain import INFERENCE_RECOMMENDER, JobKey, JobReport, JobSummary, KnownJob
+
+
+@dataclass(frozen=True, kw_only=True)
+class Observation:
+    """A job to decide on, with the report when a describe call already produced one."""
+
+    summary: JobSummary
+    report: JobReport | None = None
 
 
 class JobSource(Protocol):
-    """SageMaker Inference Recommender, read-only."""
+    """One kind of SageMaker job, read-only: how to find what changed, and how to describe a job.
 
-    def list_jobs(
-        self, *, modified_after: datetime | None, name_contains: str | None
-    ) -> Iterator[JobSummary]:
-        """Every job matching the filters, all pages, oldest change first is not required."""
+    Each kind's API filters differently, so each source owns its discovery: the monitor hands it
+    the kind's cursor and, when ``confirms_running`` is true, the names of the jobs it tracks as
+    running, and decides on whatever the source returns.
+    """
+
+    kind: str
+    # True when ``changes`` learns the fate of every tracked running job it is given, so the
+    # monitor need not reconcile them; false when its listing can miss a change (reconciled then).
+    confirms_running: bool
+
+    def changes(
+        self, *, since: datetime | None, running: Collection[str], name_contains: str | None
+    ) -> list[Observation]:
+        """Every job that may have changed since ``since`` (None: the first run, every job).
+
+        Each observation's ``summary.cursor_time`` places it on the kind's cursor; None leaves the
+        cursor alone. Raises when a listing fails: the cursor then stays where it is.
+        """
         ...
 
     def describe(self, name: str) -> JobReport | None:
         """The full description, or None when the job no longer exists.
 
-        For a COMPLETED or FAILED job it also carries what its benchmark steps say, when they
-        could be read in time; their absence never fails the description.
+        For an Inference Recommender job that COMPLETED or FAILED it also carries what its
+        benchmark steps say, when they could be read in time; their absence never fails it.
         """
         ...
 
 
 @dataclass(frozen=True, kw_only=True)
 class Cursor:
-    """Where discovery resumes: the newest service-side LastModifiedTime fully processed."""
+    """Where a kind's discovery resumes: the newest cursor time fully processed (see JobSummary)."""
 
-    modified_after: datetime | None
+    after: datetime | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,17 +77,24 @@ class Delivery:
     report: JobReport
     thread: Thread | None = None
 
+    @property
+    def key(self) -> JobKey:
+        return self.report.key
+
 
 class StateStore(Protocol):
-    """What the monitor remembers between ticks, with the conditional writes that make it exactly-once."""
+    """What the monitor remembers between ticks, with the conditional writes that make it exactly-once.
 
-    def load_cursor(self) -> Cursor | None: ...
+    Jobs are keyed by their full identity (JobKey); each kind has its own cursor.
+    """
 
-    def save_cursor(self, cursor: Cursor) -> None:
-        """Move the cursor; never backwards, whatever overlapping ticks do."""
+    def load_cursor(self, kind: str) -> Cursor | None: ...
+
+    def save_cursor(self, kind: str, cursor: Cursor) -> None:
+        """Move the kind's cursor; never backwards, whatever overlapping ticks do."""
         ...
 
-    def known_jobs(self, names: Iterable[str]) -> dict[str, KnownJob]: ...
+    def known_jobs(self, keys: Iterable[JobKey]) -> dict[JobKey, KnownJob]: ...
 
     def track(self, summary: JobSummary, *, previous: KnownJob | None, now: datetime) -> bool:
         """Record a status silently; False when another tick changed the record first."""
@@ -77,7 +106,7 @@ class StateStore(Protocol):
         """Record a notifiable status and owe one message per channel; False if another tick won."""
         ...
 
-    def drop(self, name: str) -> None: ...
+    def drop(self, key: JobKey) -> None: ...
 
     def due_deliveries(self, *, now: datetime, limit: int) -> list[Delivery]:
         """Messages owed and not leased by a running tick."""
@@ -100,11 +129,15 @@ class StateStore(Protocol):
         self, delivery: Delivery, *, now: datetime, retry_at: datetime, give_up: bool, error: str
     ) -> None: ...
 
-    def due_for_reconciliation(self, *, checked_before: datetime, limit: int) -> list[KnownJob]:
-        """Tracked running jobs whose status was last confirmed longest ago."""
+    def running_jobs(self, kind: str) -> list[KnownJob]:
+        """Every job of the kind tracked as not yet finished."""
         ...
 
-    def mark_reconciled(self, name: str, *, now: datetime) -> None: ...
+    def due_for_reconciliation(self, kind: str, *, checked_before: datetime, limit: int) -> list[KnownJob]:
+        """The kind's tracked running jobs whose status was last confirmed longest ago."""
+        ...
+
+    def mark_reconciled(self, key: JobKey, *, now: datetime) -> None: ...
 
 
 # The longest wait a channel's hint may impose before the next attempt; hints come from the
@@ -133,15 +166,20 @@ class JobRecord:
     last_modified: datetime | None
     updated_at: str | None
     running: bool
+    kind: str = INFERENCE_RECOMMENDER
     notified_status: str | None = None
     deliveries: tuple[ChannelDelivery, ...] = ()
     report: JobReport | None = None
+
+    @property
+    def key(self) -> JobKey:
+        return JobKey(self.kind, self.name)
 
 
 class OperatorStore(Protocol):
     """What ``jobwatch status`` and ``jobwatch retry-abandoned`` read and write; ticks never use it."""
 
-    def load_cursor(self) -> Cursor | None: ...
+    def load_cursor(self, kind: str) -> Cursor | None: ...
 
     def job_records(self) -> list[JobRecord]:
         """Every job the table holds, with its deliveries; a full read, for an operator's command."""

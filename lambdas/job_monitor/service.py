@@ -1,5 +1,7 @@
-"""One tick of the monitor: deliver what is owed, discover changes, decide, claim, deliver, record.
+"""One tick of the monitor: deliver what is owed, then for each kind of job: discover, decide, claim,
+deliver, record.
 
+Delivery itself (leases, retries, recording each attempt) is the outbox's (outbox.py).
 Exactly-once per (job, status, channel) rests on two conditional writes in the state store:
 ``open_transition`` lets one tick, and only one, own a transition; ``claim`` leases each
 channel's message to one sender. The only window for a duplicate is a crash between a channel
@@ -20,25 +22,24 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from job_monitor.domain import (
     Action,
     Decision,
+    JobKey,
     JobReport,
-    JobSummary,
     KnownJob,
     TickReport,
     decide,
     is_terminal,
     with_status,
 )
-from job_monitor.ports import Cursor, Delivery, DeliveryFailed, JobSource, Notifier, StateStore
+from job_monitor.outbox import Outbox
+from job_monitor.ports import Cursor, Delivery, JobSource, Notifier, Observation, StateStore
 from job_monitor.routing import owed_channels
 from job_monitor.settings import Settings, SettingsError
 
-OUTBOX_BATCH = 100
 _CURSOR_EPSILON = timedelta(microseconds=1)
 
 
@@ -46,28 +47,24 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True, kw_only=True)
-class _Observation:
-    """A job to decide on, with the report when a describe call already produced one."""
-
-    summary: JobSummary
-    report: JobReport | None = None
-
-
 class Monitor:
-    """Runs ticks over injected ports; holds no state between ticks but its collaborators."""
+    """Runs ticks over injected ports; holds no state between ticks but its collaborators.
+
+    ``sources`` holds one JobSource per kind of job watched; each kind is discovered from its
+    own cursor, and one kind failing never holds back another.
+    """
 
     def __init__(
         self,
         *,
-        source: JobSource,
+        sources: Sequence[JobSource],
         store: StateStore,
         notifiers: Sequence[Notifier],
         settings: Settings,
         logger: logging.Logger | logging.LoggerAdapter,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self._source = source
+        self._sources = {source.kind: source for source in sources}
         self._store = store
         self._notifiers = {notifier.channel: notifier for notifier in notifiers}
         self._threading = tuple((notifier.channel, notifier.keeps_threads) for notifier in notifiers)
@@ -77,6 +74,14 @@ class Monitor:
         self._log = logger
         self._clock = clock
         self._lock = threading.Lock()
+        self._outbox = Outbox(
+            store=store,
+            notifiers=self._notifiers,
+            settings=settings,
+            logger=logger,
+            clock=clock,
+            lock=self._lock,
+        )
 
     def run_tick(self, *, deadline: float | None = None) -> TickReport:
         """One scheduled invocation. ``deadline`` is a ``time.monotonic()`` value to stop before.
@@ -94,50 +99,73 @@ class Monitor:
             report.channel(channel)
         now = self._clock()
         with ThreadPoolExecutor(max_workers=self._settings.describe_concurrency) as pool:
-            self._deliver_owed(pool, report, now, deadline)
-            cursor = self._store.load_cursor()
-            report.baseline = cursor is None
-            handled: set[str] = set()
-            try:
-                observations = self._discover(cursor, report, now)
-            except Exception:
-                # Throttled past botocore's retries, or the service is down: nothing is lost, the
-                # cursor stays where it is and the next tick lists the same window again.
-                self._log.exception("could not list jobs; discovery waits for the next tick")
-                self._count(report, "errors")
-                observations = None
-            if observations is not None:
-                handled = self._handle(pool, observations, report, now, deadline)
-            if not report.baseline:
-                seen = {obs.summary.name for obs in observations or ()}
-                self._reconcile(pool, seen, report, now, deadline)
-        if observations is not None:
-            self._advance_cursor(cursor, observations, handled, now)
+            self._outbox.send_owed(pool, report, now, lambda: _past(deadline))
+            for source in self._sources.values():
+                self._watch(pool, source, report, now, deadline)
         return report
+
+    def _watch(
+        self,
+        pool: ThreadPoolExecutor,
+        source: JobSource,
+        report: TickReport,
+        now: datetime,
+        deadline: float | None,
+    ) -> None:
+        """One kind of job: discover since its cursor, decide, claim, deliver, then move its cursor."""
+        cursor = self._store.load_cursor(source.kind)
+        baseline = cursor is None
+        report.baseline = report.baseline or baseline
+        handled: set[str] = set()
+        try:
+            observations = self._discover(source, cursor, report, now)
+        except Exception:
+            # Throttled past botocore's retries, or the service is down: nothing is lost, the
+            # cursor stays where it is and the next tick lists the same window again.
+            self._log.exception(
+                "could not list jobs; discovery waits for the next tick", extra={"job_kind": source.kind}
+            )
+            self._count(report, "errors")
+            observations = None
+        if observations is not None:
+            handled = self._handle(pool, observations, baseline, report, now, deadline)
+        if not baseline and not source.confirms_running:
+            seen = {obs.summary.name for obs in observations or ()}
+            self._reconcile(pool, source, seen, report, now, deadline)
+        if observations is not None:
+            self._advance_cursor(source.kind, cursor, observations, handled, now)
 
     # --- discovery ----------------------------------------------------------------------------
 
-    def _discover(self, cursor: Cursor | None, report: TickReport, now: datetime) -> list[_Observation]:
+    def _discover(
+        self, source: JobSource, cursor: Cursor | None, report: TickReport, now: datetime
+    ) -> list[Observation]:
         settings = self._settings
         skew = timedelta(seconds=settings.list_overlap_seconds)
-        observations: dict[str, _Observation] = {}
+        observations: dict[str, Observation] = {}
         if settings.discover_jobs:
             since = None
-            if cursor is not None and cursor.modified_after is not None:
+            if cursor is not None and cursor.after is not None:
                 # A cursor a bad timestamp once put in the future still reads as no later than now.
-                since = min(cursor.modified_after, now) - skew
-            for summary in self._source.list_jobs(modified_after=since, name_contains=settings.name_contains):
-                observations[summary.name] = _Observation(summary=summary)
-        report.listed = len(observations)
-        explicit = [name for name in settings.job_names if name not in observations]
+                since = min(cursor.after, now) - skew
+            running: list[str] = []
+            if source.confirms_running and cursor is not None:
+                running = [job.name for job in self._store.running_jobs(source.kind)]
+            for obs in source.changes(since=since, running=running, name_contains=settings.name_contains):
+                observations[obs.summary.name] = obs
+        with self._lock:
+            report.listed += len(observations)
+        explicit = [
+            key for key in settings.job_names if key.kind == source.kind and key.name not in observations
+        ]
         if explicit:
             known = self._store.known_jobs(explicit)
-            for name in explicit:
-                if name in known and is_terminal(known[name].status):
+            for key in explicit:
+                if key in known and is_terminal(known[key].status):
                     continue
-                described = self._describe_explicit(name, report)
+                described = self._describe_explicit(source, key, report)
                 if described is not None:
-                    observations[name] = _Observation(summary=described.summary(), report=described)
+                    observations[key.name] = Observation(summary=described.summary(), report=described)
         for obs in observations.values():
             if obs.summary.last_modified > now + skew:
                 self._log.warning(
@@ -145,6 +173,7 @@ class Monitor:
                     "the discovery cursor will not follow it",
                     extra={
                         "job_name": obs.summary.name,
+                        "job_kind": obs.summary.kind,
                         "last_modified": obs.summary.last_modified.isoformat(),
                     },
                 )
@@ -153,18 +182,19 @@ class Monitor:
             return _baseline_window(list(observations.values()), settings.list_overlap_seconds, now)
         return list(observations.values())
 
-    def _describe_explicit(self, name: str, report: TickReport) -> JobReport | None:
+    def _describe_explicit(self, source: JobSource, key: JobKey, report: TickReport) -> JobReport | None:
         """One ``JOB_NAMES`` job; its failure is its own, never the other jobs' (retried next tick)."""
+        context = {"job_name": key.name, "job_kind": key.kind}
         try:
-            described = self._source.describe(name)
+            described = source.describe(key.name)
         except Exception:
             self._log.exception(
-                "could not describe a tracked job; it will be retried next tick", extra={"job_name": name}
+                "could not describe a tracked job; it will be retried next tick", extra=context
             )
             self._count(report, "errors")
             return None
         if described is None:
-            self._log.warning("tracked job does not exist", extra={"job_name": name})
+            self._log.warning("tracked job does not exist", extra=context)
         return described
 
     # --- deciding and acting on observations --------------------------------------------------
@@ -172,21 +202,22 @@ class Monitor:
     def _handle(
         self,
         pool: ThreadPoolExecutor,
-        observations: list[_Observation],
+        observations: list[Observation],
+        baseline: bool,
         report: TickReport,
         now: datetime,
         deadline: float | None,
     ) -> set[str]:
-        """Act on each observation; returns the names fully handled this tick."""
+        """Act on each observation of one kind; returns the names fully handled this tick."""
         if not observations:
             return set()
-        known = self._store.known_jobs(obs.summary.name for obs in observations)
+        known = self._store.known_jobs(obs.summary.key for obs in observations)
         futures = {}
         for obs in observations:
             decision = decide(
                 obs.summary,
-                known.get(obs.summary.name),
-                baseline=report.baseline,
+                known.get(obs.summary.key),
+                baseline=baseline,
                 notify_started=self._announce_starts,
             )
             futures[obs.summary.name] = pool.submit(self._act, decision, obs.report, report, now, deadline)
@@ -202,7 +233,7 @@ class Monitor:
     ) -> bool:
         """Carry out one decision; False leaves the job for a later tick."""
         summary = decision.summary
-        context = {"job_name": summary.name, "status": summary.status}
+        context = {"job_name": summary.name, "job_kind": summary.kind, "status": summary.status}
         if decision.action is Action.UNCHANGED:
             return True
         if _past(deadline):
@@ -210,7 +241,7 @@ class Monitor:
             return False
         try:
             if decision.action is Action.DROP:
-                self._drop(summary.name, decision.reason, report)
+                self._drop(summary.key, decision.reason, report)
             elif decision.action is Action.TRACK:
                 if self._store.track(summary, previous=decision.previous, now=now):
                     self._count(report, "tracked")
@@ -228,9 +259,9 @@ class Monitor:
         summary = decision.summary
         job_report = described
         if job_report is None and decision.needs_details:
-            job_report = self._source.describe(summary.name)
+            job_report = self._sources[summary.kind].describe(summary.name)
             if job_report is None:
-                self._drop(summary.name, "job vanished before it could be described", report)
+                self._drop(summary.key, "job vanished before it could be described", report)
                 return
         if job_report is None:
             job_report = JobReport.from_summary(summary, region=self._settings.region)
@@ -242,7 +273,8 @@ class Monitor:
             job_report, previous=decision.previous, channels=channels, now=now
         ):
             self._log.info(
-                "transition already claimed by another invocation", extra={"job_name": summary.name}
+                "transition already claimed by another invocation",
+                extra={"job_name": summary.name, "job_kind": summary.kind},
             )
             return
         self._count(report, "transitions")
@@ -250,12 +282,13 @@ class Monitor:
             "transition detected",
             extra={
                 "job_name": summary.name,
+                "job_kind": summary.kind,
                 "status": summary.status,
                 "previous_status": decision.previous.status if decision.previous else None,
             },
         )
         for channel in channels:
-            self._deliver(
+            self._outbox.send(
                 Delivery(
                     job_name=summary.name,
                     status=summary.status,
@@ -267,84 +300,19 @@ class Monitor:
                 now,
             )
 
-    def _drop(self, name: str, reason: str, report: TickReport) -> None:
-        self._store.drop(name)
+    def _drop(self, key: JobKey, reason: str, report: TickReport) -> None:
+        self._store.drop(key)
         self._count(report, "dropped")
-        self._log.info("job no longer tracked", extra={"job_name": name, "reason": reason})
-
-    # --- delivery -----------------------------------------------------------------------------
-
-    def _deliver_owed(
-        self, pool: ThreadPoolExecutor, report: TickReport, now: datetime, deadline: float | None
-    ) -> None:
-        """Retry messages earlier ticks could not send (channel outage, or a crash mid-delivery)."""
-        owed = [
-            d for d in self._store.due_deliveries(now=now, limit=OUTBOX_BATCH) if d.channel in self._notifiers
-        ]
-        futures = [
-            pool.submit(self._deliver_unless_late, delivery, report, now, deadline) for delivery in owed
-        ]
-        for future in futures:
-            future.result()
-
-    def _deliver_unless_late(
-        self, delivery: Delivery, report: TickReport, now: datetime, deadline: float | None
-    ) -> None:
-        if _past(deadline):
-            self._count(report, "deferred")
-            return
-        try:
-            self._deliver(delivery, report, now)
-        except Exception:
-            self._log.exception(
-                "could not retry delivery; it stays owed",
-                extra={"job_name": delivery.job_name, "channel": delivery.channel},
-            )
-            self._count(report, "errors")
-
-    def _deliver(self, delivery: Delivery, report: TickReport, now: datetime) -> None:
-        context = {"job_name": delivery.job_name, "status": delivery.status, "channel": delivery.channel}
-        claimed = self._store.claim(delivery, now=now, lease_seconds=self._settings.lease_seconds)
-        if claimed is None:
-            return
-        try:
-            thread = self._notifiers[delivery.channel].deliver(claimed.report, thread=claimed.thread)
-        except Exception as error:  # one channel failing must never block the others
-            self._record_failure(delivery, error, report, now, context)
-            return
-        if thread is not None and thread != claimed.thread:
-            self._store.record_thread(claimed, thread)
-        self._store.mark_sent(delivery, now=self._clock())
-        with self._lock:
-            report.channel(delivery.channel).sent += 1
-        self._log.info("notification sent", extra={**context, "attempt": delivery.attempts + 1})
-
-    def _record_failure(
-        self, delivery: Delivery, error: Exception, report: TickReport, now: datetime, context: dict
-    ) -> None:
-        attempts = delivery.attempts + 1
-        give_up = attempts >= self._settings.max_delivery_attempts
-        retry_after = error.retry_after if isinstance(error, DeliveryFailed) else None
-        retry_at = now + timedelta(seconds=retry_after or 0)
-        self._store.mark_failed(delivery, now=now, retry_at=retry_at, give_up=give_up, error=str(error)[:500])
-        with self._lock:
-            outcome = report.channel(delivery.channel)
-            outcome.failed += 1
-            outcome.abandoned += int(give_up)
-        details = {**context, "attempt": attempts, "error": str(error)[:500]}
-        if give_up:
-            self._log.error("notification abandoned after the last allowed attempt", extra=details)
-        elif isinstance(error, DeliveryFailed):
-            level = logging.ERROR if error.permanent else logging.WARNING
-            self._log.log(level, "notification failed; it will be retried next tick", extra=details)
-        else:
-            self._log.exception("notifier raised unexpectedly; it will be retried next tick", extra=details)
+        self._log.info(
+            "job no longer tracked", extra={"job_name": key.name, "job_kind": key.kind, "reason": reason}
+        )
 
     # --- reconciliation -----------------------------------------------------------------------
 
     def _reconcile(
         self,
         pool: ThreadPoolExecutor,
+        source: JobSource,
         seen: set[str],
         report: TickReport,
         now: datetime,
@@ -361,48 +329,56 @@ class Monitor:
         stale = [
             job
             for job in self._store.due_for_reconciliation(
+                source.kind,
                 checked_before=now - timedelta(seconds=settings.reconcile_interval_seconds),
                 limit=settings.reconcile_batch_size,
             )
             if job.name not in seen
         ]
-        futures = [pool.submit(self._reconcile_one, job, report, now, deadline) for job in stale]
+        futures = [pool.submit(self._reconcile_one, source, job, report, now, deadline) for job in stale]
         for future in futures:
             future.result()
 
     def _reconcile_one(
-        self, job: KnownJob, report: TickReport, now: datetime, deadline: float | None
+        self, source: JobSource, job: KnownJob, report: TickReport, now: datetime, deadline: float | None
     ) -> None:
         if _past(deadline):
             return
         try:
-            described = self._source.describe(job.name)
+            described = source.describe(job.name)
         except Exception:
-            self._log.exception("could not reconcile job", extra={"job_name": job.name})
+            self._log.exception("could not reconcile job", extra={"job_name": job.name, "job_kind": job.kind})
             self._count(report, "errors")
             return
         if described is None:
-            self._drop(job.name, "job vanished", report)
+            self._drop(job.key, "job vanished", report)
             return
         decision = decide(described.summary(), job, baseline=False, notify_started=self._announce_starts)
         if self._act(decision, described, report, now, deadline):
             self._count(report, "reconciled")
             if not is_terminal(described.status) and decision.action is not Action.DROP:
-                self._store.mark_reconciled(job.name, now=now)
+                self._store.mark_reconciled(job.key, now=now)
 
     # --- cursor -------------------------------------------------------------------------------
 
     def _advance_cursor(
-        self, cursor: Cursor | None, observations: Iterable[_Observation], handled: set[str], now: datetime
+        self,
+        kind: str,
+        cursor: Cursor | None,
+        observations: Iterable[Observation],
+        handled: set[str],
+        now: datetime,
     ) -> None:
-        """Move discovery past every job handled, but never past one left for a later tick, nor past now.
+        """Move the kind's cursor past every job handled, but never past one left for a later tick,
+        nor past now. Only listed jobs have a place on the cursor (``cursor_time``).
 
         A timestamp in the future (a service clock gone wrong) would otherwise carry the cursor
         there and hide every job that changes before that moment.
         """
-        done = [obs.summary.last_modified for obs in observations if obs.summary.name in handled]
-        left = [obs.summary.last_modified for obs in observations if obs.summary.name not in handled]
-        previous = cursor.modified_after if cursor else None
+        placed = [obs.summary for obs in observations if obs.summary.cursor_time is not None]
+        done = [summary.cursor_time for summary in placed if summary.name in handled]
+        left = [summary.cursor_time for summary in placed if summary.name not in handled]
+        previous = cursor.after if cursor else None
         candidate = max(done) if done else previous
         if left:
             candidate = (
@@ -413,7 +389,7 @@ class Monitor:
         if candidate is not None:
             candidate = min(candidate, now)
         if cursor is None or (candidate is not None and (previous is None or candidate > previous)):
-            self._store.save_cursor(Cursor(modified_after=candidate))
+            self._store.save_cursor(kind, Cursor(after=candidate))
 
     def _count(self, report: TickReport, attribute: str) -> None:
         with self._lock:
@@ -424,22 +400,23 @@ def _past(deadline: float | None) -> bool:
     return deadline is not None and time.monotonic() >= deadline
 
 
+def _position(obs: Observation) -> datetime:
+    """Where a job sits for the baseline: its place on the cursor, else its last change."""
+    return obs.summary.cursor_time or obs.summary.last_modified
+
+
 def _baseline_window(
-    observations: list[_Observation], overlap_seconds: int, now: datetime
-) -> list[_Observation]:
+    observations: list[Observation], overlap_seconds: int, now: datetime
+) -> list[Observation]:
     """On the first tick, keep what later overlapping listings will show again; skip older history.
 
     Running jobs are all kept (they will change); finished ones only if a later tick's listing,
     which reaches back ``overlap_seconds`` before the cursor (never later than now), could still
     return them. Recording those silently is what stops them from looking new.
     """
-    finished = [obs.summary.last_modified for obs in observations if is_terminal(obs.summary.status)]
+    finished = [_position(obs) for obs in observations if is_terminal(obs.summary.status)]
     if not finished:
         return observations
-    newest = min(max(obs.summary.last_modified for obs in observations), now)
+    newest = min(max(_position(obs) for obs in observations), now)
     horizon = newest - timedelta(seconds=overlap_seconds * 2)
-    return [
-        obs
-        for obs in observations
-        if not is_terminal(obs.summary.status) or obs.summary.last_modified >= horizon
-    ]
+    return [obs for obs in observations if not is_terminal(obs.summary.status) or _position(obs) >= horizon]

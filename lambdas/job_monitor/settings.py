@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from job_monitor.adapters.slack import WebhookConfigError, validate_url
+from job_monitor.domain import AI_RECOMMENDATION, INFERENCE_RECOMMENDER, JOB_KINDS, JobKey
 from job_monitor.routing import SLACK_CHANNEL_ID, RouteError, SlackRouter, parse_routes
 
 OBJECTIVES = ("cost", "latency", "throughput")
@@ -23,7 +24,11 @@ SLACK_API_URL = "https://slack.com/api/"
 # API would refuse on every tick is refused once, here, by name.
 _TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?")
 _NAME_CONTAINS = re.compile(r"[a-zA-Z0-9-]{1,63}")  # ListInferenceRecommendationsJobs NameContains
-_JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}")  # RecommendationJobName
+# The job-name patterns of each kind's describe call (RecommendationJobName, AIEntityName).
+_JOB_NAME = {
+    INFERENCE_RECOMMENDER: (re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}"), 64),
+    AI_RECOMMENDATION: (re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"), 63),
+}
 _SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
 _SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}")
 
@@ -41,7 +46,8 @@ class Settings:
     slack_router: SlackRouter | None  # app mode: where each job's thread goes
     slack_api_url: str
     name_contains: str | None
-    job_names: tuple[str, ...]
+    job_names: tuple[JobKey, ...]
+    job_kinds: tuple[str, ...]
     discover_jobs: bool
     objective: str
     top_recommendations: int
@@ -88,7 +94,8 @@ class Settings:
                 lambda value: bool(_NAME_CONTAINS.fullmatch(value)),
                 "letters, digits and hyphens, at most 63 (the list API's NameContains)",
             ),
-            job_names=reader.names("JOB_NAMES", _JOB_NAME),
+            job_names=reader.job_keys("JOB_NAMES"),
+            job_kinds=reader.choices("JOB_KINDS", JOB_KINDS),
             discover_jobs=reader.flag("DISCOVER_JOBS", default=True),
             objective=reader.choice("RANKING_OBJECTIVE", OBJECTIVES, default="cost"),
             top_recommendations=reader.integer("TOP_RECOMMENDATIONS", default=3, low=1, high=10),
@@ -120,6 +127,12 @@ class Settings:
             )
         if not settings.discover_jobs and not settings.job_names:
             raise SettingsError("DISCOVER_JOBS is false and JOB_NAMES is empty: there is nothing to watch")
+        unwatched = sorted({str(key) for key in settings.job_names if key.kind not in settings.job_kinds})
+        if unwatched:
+            raise SettingsError(
+                f"JOB_NAMES names jobs of a kind JOB_KINDS leaves out: {', '.join(unwatched)}; "
+                f"add their kind to JOB_KINDS ({','.join(settings.job_kinds)})"
+            )
         log_level(env)
         return settings
 
@@ -204,16 +217,35 @@ class _Reader:
             raise SettingsError(f"{name} is required")
         return value
 
-    def names(self, name: str, pattern: re.Pattern[str]) -> tuple[str, ...]:
-        raw = self.optional(name) or ""
-        names = tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
-        for item in names:
-            if not pattern.fullmatch(item):
+    def job_keys(self, name: str) -> tuple[JobKey, ...]:
+        """``name`` (an Inference Recommender job) or ``kind/name``, comma-separated."""
+        keys = []
+        for part in self.listed(name):
+            try:
+                key = JobKey.parse(part)
+            except ValueError as error:
+                raise SettingsError(f"{name}: {error}") from None
+            kind = key.kind
+            pattern, longest = _JOB_NAME[kind]
+            if not pattern.fullmatch(key.name):
                 raise SettingsError(
-                    f"{name}: {item!r} is not a valid job name (letters, digits and single or "
-                    "repeated hyphens between them, at most 64)"
+                    f"{name}: {part!r} is not a valid job name for {kind} (letters, digits and single or "
+                    f"repeated hyphens between them, at most {longest})"
                 )
-        return names
+            keys.append(key)
+        return tuple(dict.fromkeys(keys))
+
+    def choices(self, name: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+        """A comma-separated subset of ``allowed``, in the given order; unset means all of them."""
+        chosen = self.listed(name) or allowed
+        unknown = [item for item in chosen if item not in allowed]
+        if unknown:
+            raise SettingsError(f"{name} must list some of {', '.join(allowed)}, got {', '.join(unknown)}")
+        return tuple(dict.fromkeys(chosen))
+
+    def listed(self, name: str) -> tuple[str, ...]:
+        raw = self.optional(name) or ""
+        return tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
 
     def matching(self, name: str, accepts: Callable[[str], bool], expected: str) -> str | None:
         value = self.optional(name)

@@ -9,21 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 from job_monitor.domain import JobReport, is_terminal
+from job_monitor.markup import MessageOptions, escape_slack, mrkdwn, trim, when
 from job_monitor.messages import (
     _STATUS_ICON,
     SLACK_FALLBACK_LIMIT,
     SLACK_HEADER_LIMIT,
-    MessageOptions,
     _console_hint,
-    _duration,
     _headline,
-    _mrkdwn,
     _sanitized,
     _status_word,
-    _trim,
-    _when,
+    _summary,
     console_url,
-    escape_slack,
+    duration,
 )
 
 RUNNING_ICON = "⏳"
@@ -35,12 +32,12 @@ def render_parent(report: JobReport, options: MessageOptions) -> dict[str, Any]:
     finished = is_terminal(report.status)
     if finished:
         icon, word = _STATUS_ICON.get(report.status, "🔔"), _status_word(report)
-        timing = _mrkdwn(f"*Duration*\n{_duration(report)}")
-        note = f"Finished {_when(report.finished_at)}. The summary is in this thread."
+        timing = mrkdwn(f"*Duration*\n{duration(report)}")
+        note = f"Finished {when(report.finished_at)}. The summary is in this thread."
         fallback = f"{icon} {_headline(report, options)}"
     else:
         icon, word = RUNNING_ICON, "RUNNING"
-        timing = _mrkdwn(f"*Running since*\n{_when(report.created_at)}")
+        timing = mrkdwn(f"*Running since*\n{when(report.created_at)}")
         note = "Load tests are running; the summary follows in this thread when the job finishes."
         fallback = f"{icon} RUNNING: {report.name}"
     blocks: list[dict[str, Any]] = [
@@ -48,20 +45,22 @@ def render_parent(report: JobReport, options: MessageOptions) -> dict[str, Any]:
             "type": "header",
             "text": {
                 "type": "plain_text",
-                "text": _trim(f"{icon} {word}: {report.name}", SLACK_HEADER_LIMIT),
+                "text": trim(f"{icon} {word}: {report.name}", SLACK_HEADER_LIMIT),
                 "emoji": True,
             },
         },
         {
             "type": "section",
             "fields": [
-                _mrkdwn(f"*Job type*\n{escape_slack(report.job_type or 'n/a')}"),
-                _mrkdwn(f"*Model*\n{escape_slack(report.model or 'n/a')}"),
+                *(
+                    mrkdwn(f"*{label}*\n{escape_slack(value)}")
+                    for label, value in _summary(report).facts(report)
+                ),
                 timing,
-                _mrkdwn(f"*Region*\n{escape_slack(report.region)}"),
+                mrkdwn(f"*Region*\n{escape_slack(report.region)}"),
             ],
         },
-        {"type": "section", "text": _mrkdwn(note)},
+        {"type": "section", "text": mrkdwn(note)},
         {
             "type": "actions",
             "elements": [
@@ -75,8 +74,8 @@ def render_parent(report: JobReport, options: MessageOptions) -> dict[str, Any]:
         {
             "type": "context",
             "elements": [
-                _mrkdwn(f"jobwatch · in the console: {escape_slack(_console_hint(report))}"),
+                mrkdwn(f"jobwatch · in the console: {escape_slack(_console_hint(report))}"),
             ],
         },
     ]
-    return {"text": _trim(escape_slack(fallback), SLACK_FALLBACK_LIMIT), "blocks": blocks}
+    return {"text": trim(escape_slack(fallback), SLACK_FALLBACK_LIMIT), "blocks": blocks}

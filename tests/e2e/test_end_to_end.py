@@ -28,7 +28,16 @@ from local.sandbox import (
     synthesize,
 )
 from local.slack_receiver import SlackReceiver
-from local.story import HISTORY, STORY, TICK_SECONDS, TICKS, build_world, expected
+from local.story import (
+    AI_HISTORY,
+    AI_RECOMMENDATION,
+    HISTORY,
+    STORY,
+    TICK_SECONDS,
+    TICKS,
+    build_world,
+    expected,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -64,7 +73,7 @@ class Run:
         for request in self.slack.requests:
             text = request.json["text"]
             names = [job.name for job in STORY if job.name in text] + [
-                name for name in HISTORY if name in text
+                name for name in (*HISTORY, *AI_HISTORY) if name in text
             ]
             statuses = [status for status in ("COMPLETED", "FAILED", "STOPPED") if status in text]
             keys.append((names[0] if names else "?", statuses[0] if statuses else "?"))
@@ -101,6 +110,21 @@ def test_the_story_is_delivered_once_per_channel_and_history_never(run: Run) -> 
     assert max(slack_keys.values()) == 1
     assert summaries[0]["baseline"]
     assert sum(summary["transitions"] for summary in summaries) == len(expected())
+    assert [summary["errors"] for summary in summaries] == [0] * TICKS
+
+
+def test_both_kinds_are_announced_with_their_kind(run: Run) -> None:
+    run.ticks(TICKS)
+
+    emails = run.emails()
+    kinds = {m["attributes"]["job_name"]: m["attributes"]["job_kind"] for m in emails}
+    assert {name for name, kind in kinds.items() if kind == AI_RECOMMENDATION} == {
+        job.name for job in STORY if job.kind == AI_RECOMMENDATION
+    }
+    assert set(kinds.values()) == {"inference-recommender", AI_RECOMMENDATION}
+    ai_email = next(m for m in emails if m["attributes"]["job_name"] == "mistral-7b-lora-adapters")
+    assert "AI recommendation job COMPLETED" in ai_email["body"]
+    assert "Adapters      support-bot, sql-bot" in ai_email["body"]
 
 
 def test_emails_carry_subject_body_and_filterable_attributes(run: Run) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 from moto.sns.models import sns_backends
 
+from jobwatch_cli.status import RECENT_FINISHED
 from local.sandbox import ACCOUNT_ID, REGION, SynthesizedStack
 from local.story import STORY, TICKS, expected
 from tests.support.operator_world import (
@@ -50,12 +51,18 @@ def test_status_shows_the_jobs_their_messages_the_last_tick_and_the_alarms(world
     assert status["messages"] == []
     assert status["last_tick"] is not None
     assert status["ticks_last_hour"] == TICKS
-    assert status["discovery_cursor"] is not None
+    assert set(status["discovery_cursors"]) == {"inference-recommender", "ai-recommendation"}
+    assert None not in status["discovery_cursors"].values()
+    assert {job["kind"] for job in status["jobs"]} == {"inference-recommender", "ai-recommendation"}
     assert sorted(alarm["name"] for alarm in status["alarms"]) == sorted(world.deployment.alarm_names)
     text = world.cli("status")
     assert text.code == 0
     assert "Messages owed or abandoned: 0" in text.out
-    assert all(job.name in text.out for job in STORY)
+    assert (
+        f"Jobs: 0 running, {len(STORY)} finished on record (the {RECENT_FINISHED} latest shown)" in text.out
+    )
+    assert sum(job.name in text.out for job in STORY) == RECENT_FINISHED
+    assert "ai-recommendation jobs up to" in text.out
 
 
 def test_status_names_each_abandoned_message_with_its_last_error(world: World) -> None:
@@ -142,6 +149,20 @@ def test_preview_prints_exactly_what_each_channel_received_and_sends_nothing(wor
     assert world.table_items() == items
     assert len(world.slack.requests) == posts
     assert world.emails() == []
+
+
+def test_preview_of_an_ai_recommendation_job_names_its_kind(world: World) -> None:
+    world.ticks(TICKS)
+    delivered = {m["attributes"]["job_name"]: m for m in world.emails()}["llama31-8b-chat-sizing"]
+
+    result = world.cli("preview", "ai-recommendation/llama31-8b-chat-sizing", "--json")
+
+    assert result.code == 0
+    assert result.json["job_kind"] == "ai-recommendation"
+    assert result.json["channels"]["email"]["body"] == delivered["body"]
+    assert (
+        world.cli("preview", "llama31-8b-chat-sizing").code != 0
+    )  # a bare name is an Inference Recommender job
 
 
 # --- send-test ------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import re
 import botocore.session
 import pytest
 
-from infra.config import ConfigError, MonitorProps
+from infra.config import ConfigError, MonitorProps, props_from_context
 
 EMAIL = ("ml-team@example.com",)
 KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -146,6 +146,40 @@ def test_kms_key_arns_are_checked_and_tied_to_what_they_encrypt() -> None:
     assert props(kms_key=KEY_ARN).kms_key == KEY_ARN
     with pytest.raises(ConfigError, match=r"^kms_key: must be a KMS key ARN, .* or 'create'"):
         props(kms_key="yes")
+
+
+def test_job_kinds_default_to_both_and_are_checked_at_synth() -> None:
+    assert props().job_kinds == ("inference-recommender", "ai-recommendation")
+    assert props_from_context({"notify_emails": EMAIL[0], "job_kinds": "AI-Recommendation"}).job_kinds == (
+        "ai-recommendation",
+    )
+    with pytest.raises(
+        ConfigError, match=r"^job_kinds: 'training' is not one of inference-recommender, ai-recommendation"
+    ):
+        props(job_kinds=("training",))
+    with pytest.raises(ConfigError, match=r"^job_kinds: is empty"):
+        props(job_kinds=())
+
+
+@pytest.mark.parametrize(
+    ("job_names", "job_kinds", "problem"),
+    [
+        (("ai-recommendation/llama-sizing",), ("inference-recommender",), "a kind job_kinds leaves out"),
+        (("training/x",), ("inference-recommender",), "unknown kind 'training'"),
+        (
+            ("ai-recommendation/" + "a" * 64,),
+            ("ai-recommendation",),
+            "not a valid ai-recommendation job name",
+        ),
+        (("bad_name",), ("inference-recommender",), "not a valid inference-recommender job name"),
+    ],
+)
+def test_job_names_are_checked_against_their_kind(
+    job_names: tuple[str, ...], job_kinds: tuple[str, ...], problem: str
+) -> None:
+    with pytest.raises(ConfigError, match=r"^job_names: ") as refused:
+        props(job_names=job_names, job_kinds=job_kinds)
+    assert problem in str(refused.value)
 
 
 APP_MODE = {"slack_bot_token_secret_name": "jobwatch/slack-bot", "slack_channel": "C0123ABCDEF"}

@@ -12,6 +12,7 @@ import aws_cdk as cdk
 import job_monitor.settings as settings_module
 import pytest
 from aws_cdk.assertions import Match, Template
+from job_monitor.domain import AI_RECOMMENDATION, INFERENCE_RECOMMENDER, JobKey
 from job_monitor.settings import Settings
 
 from infra.config import MonitorProps
@@ -104,7 +105,8 @@ def test_environment_names_are_the_ones_the_function_reads(template: Template) -
     }
     settings = Settings.from_env(resolved)
     assert settings.channels == ("email", "slack")
-    assert settings.job_names == ("important-job",)
+    assert settings.job_names == (JobKey(INFERENCE_RECOMMENDER, "important-job"),)
+    assert settings.job_kinds == (INFERENCE_RECOMMENDER, AI_RECOMMENDATION)
     assert settings.top_recommendations == 5
 
 
@@ -204,6 +206,8 @@ def test_least_privilege_iam(template: Template) -> None:
         "sagemaker:ListInferenceRecommendationsJobs",
         "sagemaker:ListInferenceRecommendationsJobSteps",
         "sagemaker:DescribeInferenceRecommendationsJob",
+        "sagemaker:ListAIRecommendationJobs",
+        "sagemaker:DescribeAIRecommendationJob",
     }
     assert not any(action.endswith(":*") or action == "*" for action in actions)
     secret_statements = [s for s in statements if "secretsmanager:GetSecretValue" in json.dumps(s["Action"])]
@@ -214,6 +218,24 @@ def test_least_privilege_iam(template: Template) -> None:
     }
     describe = [s for s in statements if s["Action"] == "sagemaker:DescribeInferenceRecommendationsJob"]
     assert "inference-recommendations-job/*" in json.dumps(describe[0]["Resource"])
+    [describe_ai] = [s for s in statements if s["Action"] == "sagemaker:DescribeAIRecommendationJob"]
+    assert json.dumps(describe_ai["Resource"]).endswith(':ai-recommendation-job/*"]]}')
+
+
+def test_a_kind_left_out_of_job_kinds_gets_no_permission() -> None:
+    stack = cdk.Stack(cdk.App(), "OnlyAI")
+    JobStatusMonitor(
+        stack,
+        "Monitor",
+        props=MonitorProps(notify_emails=("ml@example.com",), job_kinds=("ai-recommendation",)),
+    )
+    template = Template.from_stack(stack)
+    actions = {action for statement in role_statements(template) for action in actions_of(statement)}
+    assert {action for action in actions if action.startswith("sagemaker:")} == {
+        "sagemaker:ListAIRecommendationJobs",
+        "sagemaker:DescribeAIRecommendationJob",
+    }
+    assert function_properties(template)["Environment"]["Variables"]["JOB_KINDS"] == "ai-recommendation"
 
 
 def _dynamodb_calls_in_the_adapter() -> set[str]:
@@ -262,6 +284,7 @@ def test_xray_writes_are_the_only_other_grant_on_every_resource(template: Templa
         action for s in role_statements(template) if s["Resource"] == "*" for action in actions_of(s)
     )
     assert on_everything == [
+        "sagemaker:ListAIRecommendationJobs",
         "sagemaker:ListInferenceRecommendationsJobSteps",
         "sagemaker:ListInferenceRecommendationsJobs",
         "xray:PutTelemetryRecords",

@@ -8,7 +8,16 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 from job_monitor.adapters.dynamodb_state import DynamoStateStore
-from job_monitor.domain import COMPLETED, IN_PROGRESS, JobReport, JobSummary, KnownJob
+from job_monitor.domain import (
+    AI_RECOMMENDATION,
+    COMPLETED,
+    IN_PROGRESS,
+    INFERENCE_RECOMMENDER,
+    JobKey,
+    JobReport,
+    JobSummary,
+    KnownJob,
+)
 from job_monitor.ports import Cursor, Delivery, Thread
 from moto import mock_aws
 
@@ -16,6 +25,11 @@ from tests.support.tables import create_state_table
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 REPORT = JobReport(name="sweep", status=COMPLETED, region="us-east-1", last_modified=NOW)
+IR = INFERENCE_RECOMMENDER
+
+
+def key(name: str) -> JobKey:
+    return JobKey(IR, name)
 
 
 @pytest.fixture
@@ -35,12 +49,12 @@ def open_sweep(store: DynamoStateStore) -> None:
 
 
 def test_cursor_only_moves_forward(store: DynamoStateStore) -> None:
-    assert store.load_cursor() is None
-    store.save_cursor(Cursor(modified_after=None))
-    assert store.load_cursor() == Cursor(modified_after=None)
-    store.save_cursor(Cursor(modified_after=NOW))
-    store.save_cursor(Cursor(modified_after=NOW - timedelta(minutes=5)))
-    assert store.load_cursor() == Cursor(modified_after=NOW)
+    assert store.load_cursor(IR) is None
+    store.save_cursor(IR, Cursor(after=None))
+    assert store.load_cursor(IR) == Cursor(after=None)
+    store.save_cursor(IR, Cursor(after=NOW))
+    store.save_cursor(IR, Cursor(after=NOW - timedelta(minutes=5)))
+    assert store.load_cursor(IR) == Cursor(after=NOW)
 
 
 def test_a_transition_is_opened_by_one_writer_only(store: DynamoStateStore) -> None:
@@ -49,7 +63,7 @@ def test_a_transition_is_opened_by_one_writer_only(store: DynamoStateStore) -> N
     previous = KnownJob(name="sweep", status=IN_PROGRESS)
     assert store.open_transition(REPORT, previous=previous, channels=("email",), now=NOW)
     assert not store.open_transition(REPORT, previous=previous, channels=("email",), now=NOW)
-    assert store.known_jobs(["sweep", "other"])["sweep"].status == COMPLETED
+    assert store.known_jobs([key("sweep"), key("other")])[key("sweep")].status == COMPLETED
 
 
 def test_a_claimed_message_is_hidden_until_its_lease_expires(store: DynamoStateStore) -> None:
@@ -82,22 +96,22 @@ def test_outbox_closes_when_every_channel_is_settled(store: DynamoStateStore) ->
 
 def test_dropping_a_job_keeps_a_message_still_owed(store: DynamoStateStore) -> None:
     open_sweep(store)
-    store.drop("sweep")
+    store.drop(key("sweep"))
     assert {d.channel for d in store.due_deliveries(now=NOW, limit=10)} == {"email", "slack"}
     running = JobSummary(name="other", status=IN_PROGRESS, last_modified=NOW)
     store.track(running, previous=None, now=NOW)
-    store.drop("other")
-    assert store.known_jobs(["other"]) == {}
+    store.drop(key("other"))
+    assert store.known_jobs([key("other")]) == {}
 
 
 def test_reconciliation_returns_the_longest_unconfirmed_running_jobs(store: DynamoStateStore) -> None:
     for minutes, name in ((50, "oldest"), (40, "older"), (1, "fresh")):
         at = NOW - timedelta(minutes=minutes)
         store.track(JobSummary(name=name, status=IN_PROGRESS, last_modified=at), previous=None, now=at)
-    due = store.due_for_reconciliation(checked_before=NOW - timedelta(minutes=30), limit=10)
+    due = store.due_for_reconciliation(IR, checked_before=NOW - timedelta(minutes=30), limit=10)
     assert [job.name for job in due] == ["oldest", "older"]
-    store.mark_reconciled("oldest", now=NOW)
-    due = store.due_for_reconciliation(checked_before=NOW - timedelta(minutes=30), limit=1)
+    store.mark_reconciled(key("oldest"), now=NOW)
+    due = store.due_for_reconciliation(IR, checked_before=NOW - timedelta(minutes=30), limit=1)
     assert [job.name for job in due] == ["older"]
 
 
@@ -105,7 +119,31 @@ def test_many_known_jobs_are_read_in_batches(store: DynamoStateStore) -> None:
     names = [f"job-{i}" for i in range(250)]
     for name in names:
         store.track(JobSummary(name=name, status=IN_PROGRESS, last_modified=NOW), previous=None, now=NOW)
-    assert set(store.known_jobs([*names, "missing"])) == set(names)
+    assert set(store.known_jobs(key(name) for name in [*names, "missing"])) == {key(name) for name in names}
+
+
+def test_each_kind_has_its_own_running_jobs_and_reconciliation(store: DynamoStateStore) -> None:
+    at = NOW - timedelta(hours=1)
+    store.track(JobSummary(name="same", status=IN_PROGRESS, last_modified=at), previous=None, now=at)
+    ai = JobSummary(name="same", status=IN_PROGRESS, last_modified=at, kind=AI_RECOMMENDATION)
+    store.track(ai, previous=None, now=at)
+
+    assert [job.key for job in store.running_jobs(AI_RECOMMENDATION)] == [JobKey(AI_RECOMMENDATION, "same")]
+    assert [job.key for job in store.running_jobs(IR)] == [key("same")]
+    due = store.due_for_reconciliation(IR, checked_before=NOW, limit=10)
+    assert [job.key for job in due] == [key("same")]
+    assert set(store.known_jobs([key("same"), JobKey(AI_RECOMMENDATION, "same")])) == {
+        key("same"),
+        JobKey(AI_RECOMMENDATION, "same"),
+    }
+
+
+def test_each_kind_has_its_own_cursor(store: DynamoStateStore) -> None:
+    store.save_cursor(IR, Cursor(after=NOW))
+    assert store.load_cursor(AI_RECOMMENDATION) is None
+    store.save_cursor(AI_RECOMMENDATION, Cursor(after=NOW - timedelta(days=1)))
+    assert store.load_cursor(IR) == Cursor(after=NOW)
+    assert store.load_cursor(AI_RECOMMENDATION) == Cursor(after=NOW - timedelta(days=1))
 
 
 RUNNING = JobReport(name="sweep", status=IN_PROGRESS, region="us-east-1", last_modified=NOW)

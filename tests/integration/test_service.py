@@ -13,7 +13,18 @@ import boto3
 import pytest
 from job_monitor import service
 from job_monitor.adapters.dynamodb_state import DynamoStateStore
-from job_monitor.domain import COMPLETED, FAILED, IN_PROGRESS, PENDING, STOPPED, JobReport, Recommendation
+from job_monitor.domain import (
+    AI_RECOMMENDATION,
+    COMPLETED,
+    FAILED,
+    IN_PROGRESS,
+    INFERENCE_RECOMMENDER,
+    PENDING,
+    STOPPED,
+    JobKey,
+    JobReport,
+    Recommendation,
+)
 from job_monitor.ports import MAX_RETRY_AFTER_SECONDS, Cursor, DeliveryFailed
 from job_monitor.service import Monitor
 from job_monitor.settings import Settings, SettingsError
@@ -63,7 +74,7 @@ class World:
 
     def monitor(self) -> Monitor:
         return Monitor(
-            source=self.source,
+            sources=[self.source],
             store=self.store,
             notifiers=[self.email, self.slack],
             settings=self.settings,
@@ -465,12 +476,12 @@ def test_a_future_timestamp_never_blinds_discovery(world: World, caplog: pytest.
     assert sorted(world.email.keys()) == [("from-the-future", COMPLETED), ("running", COMPLETED)]
     assert seen.implausible_timestamps == 1
     assert "implausible LastModifiedTime" in caplog.text
-    assert world.store.load_cursor().modified_after <= world.clock.now
+    assert world.store.load_cursor(INFERENCE_RECOMMENDER).after <= world.clock.now
 
 
 def test_a_cursor_already_in_the_future_is_read_as_now(world: World) -> None:
     world.tick()
-    world.store.save_cursor(Cursor(modified_after=world.clock.now + timedelta(days=365)))
+    world.store.save_cursor(INFERENCE_RECOMMENDER, Cursor(after=world.clock.now + timedelta(days=365)))
     world.job("running", IN_PROGRESS)
     world.tick()
     world.finish("running")
@@ -534,3 +545,215 @@ def test_a_safety_margin_that_leaves_no_time_fails_the_tick_naming_the_variable(
     with pytest.raises(SettingsError, match="TICK_SAFETY_MARGIN_SECONDS"):
         world.monitor().run_tick(deadline=float("-inf"))  # past whatever the clock says
     assert world.source.calls == []
+
+
+# --- kinds of job, and an upgrade from the layout written before kinds existed ---------------
+
+
+class TwoKinds(World):
+    """A World watching Inference Recommender jobs (``source``) and AI recommendation jobs (``ai``)."""
+
+    def __init__(self, **overrides: str) -> None:
+        super().__init__(**overrides)
+        self.ai = FakeJobSource(AI_RECOMMENDATION)
+        self.kinds = [self.source, self.ai]
+
+    def monitor(self) -> Monitor:
+        return Monitor(
+            sources=self.kinds,
+            store=self.store,
+            notifiers=[self.email, self.slack],
+            settings=self.settings,
+            logger=logging.getLogger("jobwatch-test"),
+            clock=self.clock,
+        )
+
+    def ai_job(self, name: str, status: str, *, minutes_ago: float = 1) -> None:
+        at = self.clock.now - timedelta(minutes=minutes_ago)
+        self.ai.put(
+            JobReport(
+                name=name,
+                status=status,
+                region="us-east-1",
+                created_at=at - timedelta(minutes=30),
+                last_modified=at,
+            )
+        )
+
+    def ai_finish(self, name: str, status: str = COMPLETED) -> None:
+        self.ai.move(name, status, self.clock.now, completed_at=self.clock.now)
+
+
+def item(pk: str) -> dict[str, Any] | None:
+    return boto3.client("dynamodb").get_item(TableName=TABLE, Key={"pk": {"S": pk}}).get("Item")
+
+
+def kinds_of(notifier: RecordingNotifier) -> list[tuple[str, str, str]]:
+    return [(report.kind, report.name, report.status) for report in notifier.delivered]
+
+
+def test_two_kinds_with_the_same_job_name_are_two_jobs(moto_table: None) -> None:
+    world = TwoKinds()
+    world.job("sizing", IN_PROGRESS)
+    world.ai_job("sizing", IN_PROGRESS)
+    world.tick()
+    world.ai_finish("sizing")
+
+    world.tick()
+    world.finish("sizing", FAILED, failure_reason="OOM")
+    world.tick()
+    world.tick()
+
+    assert kinds_of(world.email) == [
+        (AI_RECOMMENDATION, "sizing", COMPLETED),
+        (INFERENCE_RECOMMENDER, "sizing", FAILED),
+    ]
+    assert kinds_of(world.slack) == kinds_of(world.email)
+    assert item("job#sizing")["status"]["S"] == FAILED
+    assert item("job#ai-recommendation#sizing")["status"]["S"] == COMPLETED
+    assert item("cursor") is not None
+    assert item("cursor#ai-recommendation") is not None
+
+
+def test_each_kind_has_its_own_first_run_baseline(moto_table: None) -> None:
+    """An upgrade adds a kind: its history is not news, and the kind already watched goes on."""
+    world = World()
+    world.job("ir-running", IN_PROGRESS)
+    world.tick()
+    upgraded = TwoKinds()
+    upgraded.clock = world.clock
+    upgraded.source = world.source
+    upgraded.kinds = [world.source, upgraded.ai]
+    upgraded.ai_job("ai-done-before", COMPLETED, minutes_ago=3)
+    upgraded.ai_job("ai-running", IN_PROGRESS)
+    world.finish("ir-running")
+
+    first = upgraded.tick()
+    upgraded.ai_finish("ai-running")
+    upgraded.tick()
+
+    assert first.baseline
+    assert kinds_of(upgraded.email) == [
+        (INFERENCE_RECOMMENDER, "ir-running", COMPLETED),
+        (AI_RECOMMENDATION, "ai-running", COMPLETED),
+    ]
+
+
+def test_a_kind_whose_listing_fails_holds_back_neither_the_other_kind_nor_its_cursor(
+    moto_table: None,
+) -> None:
+    world = TwoKinds()
+    world.job("ir", IN_PROGRESS)
+    world.ai_job("ai", IN_PROGRESS)
+    world.tick()
+    cursor_before = world.store.load_cursor(INFERENCE_RECOMMENDER)
+    world.source.fail_list = True
+    world.ai_finish("ai")
+
+    failing = world.tick()
+    world.source.fail_list = False
+    world.finish("ir")
+    world.tick()
+
+    assert failing.errors == 1
+    assert kinds_of(world.email) == [
+        (AI_RECOMMENDATION, "ai", COMPLETED),
+        (INFERENCE_RECOMMENDER, "ir", COMPLETED),
+    ]
+    assert world.store.load_cursor(INFERENCE_RECOMMENDER).after > cursor_before.after
+    assert world.store.load_cursor(AI_RECOMMENDATION).after > cursor_before.after
+
+
+def test_state_written_before_kinds_existed_is_read_and_continued(world: World) -> None:
+    """Items in the layout today's deployments hold: ``job#<name>`` without a kind, ``cursor``."""
+    dynamodb = boto3.client("dynamodb")
+    micros = int((world.clock.now - timedelta(minutes=10)).timestamp() * 1_000_000)
+    dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": "cursor"}, "modified_after": {"N": str(micros)}})
+    dynamodb.put_item(
+        TableName=TABLE,
+        Item={
+            "pk": {"S": "job#running"},
+            "job_name": {"S": "running"},
+            "status": {"S": IN_PROGRESS},
+            "last_modified": {"N": str(micros)},
+            "updated_at": {"S": world.clock.now.isoformat()},
+            "active_shard": {"S": "active"},
+            "reconciled_at": {"N": str(int(world.clock.now.timestamp()))},
+        },
+    )
+    dynamodb.put_item(
+        TableName=TABLE,
+        Item={
+            "pk": {"S": "job#done"},
+            "job_name": {"S": "done"},
+            "status": {"S": COMPLETED},
+            "last_modified": {"N": str(micros)},
+            "notified_status": {"S": COMPLETED},
+        },
+    )
+    world.job("running", IN_PROGRESS, minutes_ago=10)
+    world.job("done", COMPLETED, minutes_ago=10)
+
+    quiet = world.tick()
+    world.finish("running")
+    world.tick()
+
+    assert not quiet.baseline
+    assert quiet.transitions == 0
+    assert world.email.keys() == [("running", COMPLETED)]
+    assert world.store.known_jobs([JobKey(INFERENCE_RECOMMENDER, "running")])
+    assert item("job#running")["status"]["S"] == COMPLETED
+    assert item("job#inference-recommender#running") is None
+
+
+def test_job_names_of_each_kind_are_watched_without_discovery(moto_table: None) -> None:
+    world = TwoKinds(DISCOVER_JOBS="false", JOB_NAMES="sizing,ai-recommendation/sizing")
+    world.job("sizing", IN_PROGRESS)
+    world.ai_job("sizing", IN_PROGRESS)
+    world.ai_job("unnamed", IN_PROGRESS)
+    world.tick()
+    world.ai_finish("sizing")
+    world.ai_finish("unnamed")
+
+    world.tick()
+
+    assert kinds_of(world.email) == [(AI_RECOMMENDATION, "sizing", COMPLETED)]
+    assert "list" not in world.ai.calls
+    assert world.ai.calls.count("describe:sizing") == 2
+
+
+def test_a_message_owed_in_the_layout_before_kinds_is_delivered_once(world: World) -> None:
+    """An upgrade mid-outage: today's item owes Slack a message, its report in today's JSON."""
+    old_report = (
+        '{"name":"owed","status":"FAILED","region":"us-east-1","job_type":"Default","model":"m",'
+        '"description":null,"created_at":"2026-11-01T11:15:00+00:00","completed_at":null,'
+        '"last_modified":"2026-11-01T11:55:00+00:00","failure_reason":"OOM","recommendations":[],'
+        '"endpoint_performances":[],"latency_thresholds":[],"max_invocations_target":null}'
+    )
+    due = int(world.clock.now.timestamp())
+    boto3.client("dynamodb").put_item(
+        TableName=TABLE,
+        Item={
+            "pk": {"S": "job#owed"},
+            "job_name": {"S": "owed"},
+            "status": {"S": FAILED},
+            "notified_status": {"S": FAILED},
+            "report": {"S": old_report},
+            "deliveries": {
+                "M": {
+                    "email": {"M": {"state": {"S": "sent"}, "attempts": {"N": "1"}}},
+                    "slack": {"M": {"state": {"S": "pending"}, "attempts": {"N": "3"}}},
+                }
+            },
+            "outbox_shard": {"S": "owed"},
+            "outbox_due": {"N": str(due)},
+        },
+    )
+
+    world.tick()
+    world.tick()
+
+    assert world.slack.keys() == [("owed", FAILED)]
+    assert world.slack.delivered[0].kind == INFERENCE_RECOMMENDER
+    assert world.email.keys() == []
+    assert "outbox_shard" not in item("job#owed")

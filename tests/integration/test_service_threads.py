@@ -59,7 +59,7 @@ class AppWorld:
 
     def monitor(self) -> Monitor:
         return Monitor(
-            source=self.source,
+            sources=[self.source],
             store=self.store,
             notifiers=[self.email, self.slack],
             settings=self.settings,

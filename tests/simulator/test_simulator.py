@@ -669,3 +669,62 @@ def test_a_stale_listing_shows_the_earlier_status_with_its_earlier_time(
     assert entry["LastModifiedTime"] == start + timedelta(seconds=30)
     assert describe(client, "finished")["Status"] == "COMPLETED"
     assert sim.fault_counts["stale listing entry"] == 1
+
+
+# --- AI recommendation jobs ---------------------------------------------------------------------
+
+
+def ai_names(response: dict[str, Any]) -> list[str]:
+    return [job["AIRecommendationJobName"] for job in response["AIRecommendationJobs"]]
+
+
+@pytest.mark.parametrize("outcome", ["COMPLETED", "FAILED", "STOPPED"])
+def test_ai_describe_matches_model_at_every_status(
+    sim: InferenceRecommenderSimulator, client: Any, outcome: str
+) -> None:
+    sim.add_ai_job("llama-sizing", outcome=outcome, adapters=("support-bot", "sql-bot"), run_seconds=600)
+    running = client.describe_ai_recommendation_job(AIRecommendationJobName="llama-sizing")
+    sim.clock.advance(900)
+    finished = client.describe_ai_recommendation_job(AIRecommendationJobName="llama-sizing")
+
+    assert_valid("DescribeAIRecommendationJob", running)
+    assert_valid("DescribeAIRecommendationJob", finished)
+    assert running["AIRecommendationJobStatus"] == "InProgress"
+    assert finished["AIRecommendationJobStatus"] == outcome.title()
+    assert ("Recommendations" in finished) == (outcome == "COMPLETED")
+    assert "EndTime" in finished
+    assert "EndTime" not in running
+
+
+def test_ai_list_matches_model_and_filters(sim: InferenceRecommenderSimulator, client: Any) -> None:
+    sim.add_ai_job("old-done", run_seconds=60)
+    sim.clock.advance(3600)
+    cut = sim.clock.now()
+    sim.add_ai_job("new-running")
+    sim.add_job("new-running")  # an Inference Recommender job of the same name is another job
+    sim.clock.advance(60)
+
+    everything = client.list_ai_recommendation_jobs()
+    created_since = client.list_ai_recommendation_jobs(CreationTimeAfter=cut - timedelta(seconds=1))
+    running = client.list_ai_recommendation_jobs(StatusEquals="InProgress")
+
+    assert_valid("ListAIRecommendationJobs", everything)
+    assert ai_names(everything) == ["new-running", "old-done"]  # newest first, as the API's default
+    assert ai_names(created_since) == ["new-running"]
+    assert ai_names(running) == ["new-running"]
+    assert names(client.list_inference_recommendations_jobs()) == ["new-running"]
+
+
+def test_ai_list_pages_through_every_job_once(sim: InferenceRecommenderSimulator, client: Any) -> None:
+    sim.add_finished_ai_jobs(250)
+    paginator = client.get_paginator("list_ai_recommendation_jobs")
+    listed = [
+        name for page in paginator.paginate(PaginationConfig={"PageSize": 100}) for name in ai_names(page)
+    ]
+    assert sorted(listed) == sorted(f"ai-history-{index:05d}" for index in range(250))
+
+
+def test_ai_describe_unknown_job_is_resource_not_found(client: Any) -> None:
+    with pytest.raises(ClientError) as error:
+        client.describe_ai_recommendation_job(AIRecommendationJobName="missing")
+    assert error_code(error) == "ResourceNotFound"

@@ -17,6 +17,7 @@ def test_short_soak_loses_nothing_and_duplicates_only_in_the_documented_windows(
     print(result.table())
 
     assert result.transitions > 100
+    assert result.ai_transitions > 20  # both kinds of job, under the same faults
     assert sum(result.lost.values()) == 0
     assert result.duplicates.get("unexplained", 0) == 0
     assert result.duplicates["crash between send and record"] <= result.crashes_in_window

@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from job_monitor.domain import JobReport, JobSummary
-from job_monitor.ports import DeliveryFailed, Thread
+from job_monitor.domain import INFERENCE_RECOMMENDER, JobReport, JobSummary
+from job_monitor.ports import DeliveryFailed, Observation, Thread
 
 
 class FakeJobSource:
-    """Jobs held as JobReports; ``fail_describe`` / ``fail_list`` raise like a throttled API."""
+    """Jobs of one kind held as JobReports; ``fail_describe`` / ``fail_list`` raise like a throttled API.
 
-    def __init__(self) -> None:
+    It discovers like the Inference Recommender adapter: one listing by last modification.
+    """
+
+    confirms_running = False
+
+    def __init__(self, kind: str = INFERENCE_RECOMMENDER) -> None:
+        self.kind = kind
         self.jobs: dict[str, JobReport] = {}
         self.fail_describe: set[str] = set()
         self.fail_list = False
         self.calls: list[str] = []
 
     def put(self, report: JobReport) -> None:
-        self.jobs[report.name] = report
+        self.jobs[report.name] = replace(report, kind=self.kind)
 
     def move(self, name: str, status: str, at: datetime, **changes: object) -> None:
         self.jobs[name] = replace(self.jobs[name], status=status, last_modified=at, **changes)
+
+    def changes(
+        self, *, since: datetime | None, running: Collection[str], name_contains: str | None
+    ) -> list[Observation]:
+        return [
+            Observation(summary=replace(summary, cursor_time=summary.last_modified))
+            for summary in self.list_jobs(modified_after=since, name_contains=name_contains)
+        ]
 
     def list_jobs(
         self, *, modified_after: datetime | None, name_contains: str | None

@@ -3,7 +3,8 @@
 Fixtures are response bodies as the service sends them (epoch timestamps, NaN metrics), read by
 botocore's own JSON parser exactly as boto3 would: keys the service model lacks are dropped and
 timestamps arrive in the machine's local zone. A fixture in tests/fixtures/steps adds the job's
-ListInferenceRecommendationsJobSteps response.
+ListInferenceRecommendationsJobSteps response. tests/fixtures/ai_describe holds
+DescribeAIRecommendationJob responses; their cases are named ``ai_<fixture>``.
 
 Regenerate after an intended wording change with:
     JOBWATCH_UPDATE_GOLDEN=1 .venv/bin/pytest tests/unit/test_messages.py
@@ -16,6 +17,7 @@ import json
 import math
 import os
 import re
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +26,7 @@ from typing import Any
 import botocore.session
 import pytest
 from botocore.parsers import create_parser
+from job_monitor.adapters.sagemaker_ai import report_from_description as ai_report_from_description
 from job_monitor.domain import (
     COMPLETED,
     FAILED,
@@ -51,10 +54,13 @@ from slack_sdk.models.blocks import Block
 
 TESTS = Path(__file__).resolve().parent.parent
 FIXTURES = TESTS / "fixtures" / "describe"
+AI_FIXTURES = TESTS / "fixtures" / "ai_describe"
 STEPS = TESTS / "fixtures" / "steps"
 GOLDEN = TESTS / "golden"
 UPDATE = os.environ.get("JOBWATCH_UPDATE_GOLDEN") == "1"
-CASES = sorted(path.stem for path in FIXTURES.glob("*.json"))
+IR_CASES = sorted(path.stem for path in FIXTURES.glob("*.json"))
+AI_CASES = sorted(f"ai_{path.stem}" for path in AI_FIXTURES.glob("*.json"))
+CASES = IR_CASES + AI_CASES
 OPTIONS = MessageOptions()
 _SERVICE_MODEL = botocore.session.get_session().get_service_model("sagemaker")
 
@@ -70,6 +76,9 @@ def described(case: str) -> dict[str, Any]:
 
 
 def load(case: str) -> JobReport:
+    if case in AI_CASES:
+        body = (AI_FIXTURES / f"{case.removeprefix('ai_')}.json").read_bytes()
+        return ai_report_from_description(parse("DescribeAIRecommendationJob", body), region="eu-west-1")
     report = report_from_description(described(case), region="eu-west-1")
     steps = STEPS / f"{case}.json"
     if steps.exists():
@@ -107,6 +116,16 @@ def test_every_case_has_a_fixture() -> None:
         "failed_benchmarks",
         "endpoint_unexpected_keys",
         "latency_in_microseconds",
+        "ai_completed_ttft",
+        "ai_completed_throughput",
+        "ai_adapters_cost_goal",
+        "ai_goal_without_figure",
+        "ai_failed",
+        "ai_failed_hostile",
+        "ai_hostile_figures",
+        "ai_stopped",
+        "ai_started",
+        "ai_no_recommendations",
     }
     assert {path.stem for path in STEPS.glob("*.json")} <= set(CASES)
 
@@ -161,7 +180,7 @@ def test_slack_thread_parent_keeps_job_text_inert() -> None:
     assert "<https://evil" not in text
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", IR_CASES)
 def test_fixture_costs_are_whole_configuration_costs(case: str) -> None:
     """The invariant of real responses: CostPerInference = CostPerHour / (MaxInvocations x 60)."""
     recommendations = described(case).get("InferenceRecommendations", [])
@@ -534,3 +553,69 @@ def test_every_name_length_gives_a_subject_that_fits_and_keeps_what_it_can(insta
         if name in subject:
             continue
         assert len(subject) == 99, "a name is shortened only when the subject would not fit"
+
+
+# --- AI recommendation jobs ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["ai_hostile_figures", "ai_failed_hostile"])
+def test_ai_job_text_cannot_ping_link_or_format_in_slack_or_chatbot(case: str) -> None:
+    slack = render_slack(load(case), OPTIONS)
+    raw = json.dumps(slack, ensure_ascii=False)
+    assert "<!" not in raw
+    assert "<http" not in raw
+    assert not re.search(r"@(channel|here|everyone)\b", raw)
+    for block in slack["blocks"][2:-2]:  # between the facts and the console link: the job's findings
+        text = block.get("text", {}).get("text", "")
+        live = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
+        assert "evil.example" not in live, "job text outside a code block could auto-link"
+        assert text.count("```") % 2 == 0
+    chatbot = json.dumps(render_chatbot(load(case), OPTIONS), ensure_ascii=False)
+    assert "<!" not in chatbot
+    assert "<http" not in chatbot
+    assert "](http" not in chatbot
+
+
+def test_ai_recommendations_are_ranked_by_the_jobs_own_goal() -> None:
+    def first(case: str) -> str:
+        return render_summary_json(load(case), OPTIONS)["top_recommendations"][0]["configuration"]
+
+    assert first("ai_completed_ttft") == "ml.p4d.24xlarge x1, 8 copies each"  # 95 ms to first token
+    assert first("ai_completed_throughput") == "ml.g6e.2xlarge x1, 2 copies each"  # 2240 tokens/s
+    assert first("ai_adapters_cost_goal") == "ml.g6e.2xlarge x1, 2 copies each"  # 0.28 USD
+    assert first("ai_goal_without_figure") == "ml.g5.2xlarge x1, 1 copy each"  # the service's order
+
+
+def test_ai_summary_shows_figures_as_given_with_units_and_statistics() -> None:
+    body = render_email_body(load("ai_completed_ttft"), OPTIONS)
+    assert "TTFT p90 142 ms" in body
+    assert "Throughput avg 15800 tokens/s" in body
+    assert "CostPerMillionTokens 0.66 USD" in body
+    assert "SpeculativeDecoding (draft-model=eagle3-llama31-8b, num-speculative-tokens=4)" in body
+    assert "8 copies each" in body
+
+
+def test_sns_messages_carry_the_job_kind() -> None:
+    assert sns_publication(load("ai_failed"), OPTIONS).attributes == {
+        "status": "FAILED",
+        "job_name": "llama31-70b-sizing",
+        "job_kind": "ai-recommendation",
+    }
+    assert (
+        sns_publication(load("default_completed"), OPTIONS).attributes["job_kind"] == "inference-recommender"
+    )
+
+
+def test_an_ai_report_survives_the_outbox_round_trip() -> None:
+    for case in AI_CASES:
+        report = load(case)
+        assert JobReport.from_json(report.to_json()) == report
+
+
+def test_an_ai_report_reads_back_even_when_its_module_is_no_longer_loaded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sandbox unloads the function's modules after a run; a retry in a warm process still reads."""
+    report = load("ai_adapters_cost_goal")
+    monkeypatch.delitem(sys.modules, "job_monitor.domain", raising=False)  # gone already after the e2e tests
+    assert JobReport.from_json(report.to_json()) == report

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from job_monitor.domain import AI_RECOMMENDATION, INFERENCE_RECOMMENDER, JobKey
 from job_monitor.settings import Settings, SettingsError, log_level
 
 BASE = {
@@ -30,7 +31,7 @@ def test_defaults() -> None:
 def test_both_channels_and_names() -> None:
     settings = Settings.from_env({**BASE, "SLACK_WEBHOOK_SECRET_NAME": "s", "JOB_NAMES": " a, b ,a,, "})
     assert settings.channels == ("email", "slack")
-    assert settings.job_names == ("a", "b")
+    assert settings.job_names == (JobKey(INFERENCE_RECOMMENDER, "a"), JobKey(INFERENCE_RECOMMENDER, "b"))
 
 
 @pytest.mark.parametrize(
@@ -52,6 +53,13 @@ def test_both_channels_and_names() -> None:
         ({"JOB_NAMES": "good,bad_name"}, "JOB_NAMES: 'bad_name' is not a valid job name"),
         ({"JOB_NAMES": "-leading"}, "JOB_NAMES: '-leading' is not a valid job name"),
         ({"JOB_NAMES": "a" * 65}, "is not a valid job name"),
+        ({"JOB_NAMES": "ai-recommendation/" + "a" * 64}, "is not a valid job name for ai-recommendation"),
+        ({"JOB_NAMES": "training/x"}, "JOB_NAMES: 'training/x' names an unknown kind 'training'"),
+        ({"JOB_KINDS": "inference-recommender,training"}, "JOB_KINDS must list some of"),
+        (
+            {"JOB_KINDS": "inference-recommender", "JOB_NAMES": "ai-recommendation/llama"},
+            "JOB_NAMES names jobs of a kind JOB_KINDS leaves out: ai-recommendation/llama",
+        ),
         ({"SLACK_WEBHOOK_SECRET_NAME": "jobwatch slack"}, "SLACK_WEBHOOK_SECRET_NAME must be a secret name"),
         ({"SLACK_WEBHOOK_SECRET_NAME": "a" * 513}, "SLACK_WEBHOOK_SECRET_NAME must be a secret name"),
         (
@@ -113,6 +121,21 @@ def test_an_unknown_log_level_fails_the_handler_import_naming_the_variable() -> 
     )
     assert result.returncode != 0
     assert "SettingsError: LOG_LEVEL must be one of" in result.stderr
+
+
+def test_job_kinds_default_to_both_and_job_names_name_their_kind() -> None:
+    settings = Settings.from_env(
+        {**BASE, "SLACK_WEBHOOK_SECRET_NAME": "s", "JOB_NAMES": "bert-sizing,ai-recommendation/llama-sizing"}
+    )
+    assert settings.job_kinds == (INFERENCE_RECOMMENDER, AI_RECOMMENDATION)
+    assert settings.job_names == (
+        JobKey(INFERENCE_RECOMMENDER, "bert-sizing"),
+        JobKey(AI_RECOMMENDATION, "llama-sizing"),
+    )
+    only_ai = Settings.from_env(
+        {**BASE, "SLACK_WEBHOOK_SECRET_NAME": "s", "JOB_KINDS": " ai-recommendation "}
+    )
+    assert only_ai.job_kinds == (AI_RECOMMENDATION,)
 
 
 APP = {"SLACK_BOT_TOKEN_SECRET_NAME": "jobwatch/slack-bot", "SLACK_CHANNEL": "C0123ABCDEF"}

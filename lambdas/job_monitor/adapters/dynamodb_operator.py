@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from job_monitor.adapters.dynamodb_state import (
     _ABANDONED,
+    _LEGACY_KIND,
     _OWED,
     _PENDING,
     DynamoStateStore,
@@ -38,7 +39,7 @@ class DynamoOperatorStore(DynamoStateStore):
                 item = _plain(raw)
                 if item["pk"].startswith("job#"):
                     records.append(_job_record(item))
-        return sorted(records, key=lambda record: record.name)
+        return sorted(records, key=lambda record: record.key)
 
     def requeue_abandoned(self, record: JobRecord, channel: str, *, report: JobReport, now: datetime) -> bool:
         """Back into the outbox, due now, so the next tick claims and sends it like any owed message.
@@ -54,7 +55,7 @@ class DynamoOperatorStore(DynamoStateStore):
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=_job_key(record.name),
+                Key=_job_key(record.key),
                 UpdateExpression=(
                     "SET deliveries.#ch.#state = :pending, deliveries.#ch.attempts = :zero, "
                     "outbox_shard = :owed, outbox_due = :now, #report = if_not_exists(#report, :report) "
@@ -95,6 +96,7 @@ def _job_record(item: dict[str, Any]) -> JobRecord:
     )
     return JobRecord(
         name=item["job_name"],
+        kind=item.get("job_kind") or _LEGACY_KIND,
         status=item["status"],
         last_modified=_from_micros(item["last_modified"]) if "last_modified" in item else None,
         updated_at=item.get("updated_at"),

@@ -1,13 +1,18 @@
 """The state table: one item per job, one cursor item, and conditional writes for exactly-once.
 
-Item layout (partition key ``pk``):
-- ``job#<name>``: ``status``, ``last_modified``; while running, ``active_shard``/``reconciled_at``
-  (the sparse ``active-index``); while a message is owed, ``notified_status``, ``report`` (the
+Item layout (partition key ``pk``), keyed on a job's full identity (JobKey):
+- ``job#<name>`` for an Inference Recommender job (the layout from before jobwatch knew other
+  kinds, kept so an upgraded deployment continues where it was), ``job#<kind>#<name>`` for any
+  other kind (job names cannot contain ``#``, so the two forms never meet): ``job_kind``,
+  ``job_name``, ``status``, ``last_modified``; while running, ``active_shard``/``reconciled_at``
+  (the sparse ``active-index``; the shard is ``active`` for Inference Recommender, ``active#<kind>``
+  for the others, so each kind's running jobs are one query); while a message is owed, ``notified_status``, ``report`` (the
   frozen JobReport), ``deliveries`` (per channel: state, attempts, lease) and
   ``outbox_shard``/``outbox_due`` (the sparse ``outbox-index``); ``threads`` (per channel that
   keeps threads: the Slack channel ID and ``ts`` of the job's parent message); once finished and
   delivered, ``expires_at`` for TTL.
-- ``cursor``: ``modified_after`` (epoch microseconds) where discovery resumes.
+- ``cursor`` (Inference Recommender) and ``cursor#<kind>``: ``modified_after`` (epoch
+  microseconds), where that kind's discovery resumes.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from job_monitor.domain import JobReport, JobSummary, KnownJob, is_terminal
+from job_monitor.domain import INFERENCE_RECOMMENDER, JobKey, JobReport, JobSummary, KnownJob, is_terminal
 from job_monitor.ports import Cursor, Delivery, Thread
 
 ACTIVE_INDEX = "active-index"
@@ -31,7 +36,8 @@ _OWED = "owed"
 _PENDING = "pending"
 _SENT = "sent"
 _ABANDONED = "abandoned"
-_CURSOR_KEY = "cursor"
+# The kind whose items and cursor keep the key forms they had before kinds existed.
+_LEGACY_KIND = INFERENCE_RECOMMENDER
 _BATCH_GET_LIMIT = 100
 _BATCH_GET_ROUNDS = 5
 
@@ -39,8 +45,28 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 
-def _job_key(name: str) -> dict[str, Any]:
-    return {"pk": {"S": f"job#{name}"}}
+def _job_key(key: JobKey) -> dict[str, Any]:
+    if key.kind == _LEGACY_KIND:
+        return {"pk": {"S": f"job#{key.name}"}}
+    return {"pk": {"S": f"job#{key.kind}#{key.name}"}}
+
+
+def _cursor_key(kind: str) -> dict[str, Any]:
+    return {"pk": {"S": "cursor" if kind == _LEGACY_KIND else f"cursor#{kind}"}}
+
+
+def _active_shard(kind: str) -> str:
+    return _ACTIVE if kind == _LEGACY_KIND else f"{_ACTIVE}#{kind}"
+
+
+def _known_job(item: dict[str, Any]) -> KnownJob:
+    """A plain item as KnownJob; an item written before kinds existed has no ``job_kind``."""
+    return KnownJob(
+        name=item["job_name"],
+        status=item["status"],
+        kind=item.get("job_kind") or _LEGACY_KIND,
+        last_modified=_from_micros(item["last_modified"]) if "last_modified" in item else None,
+    )
 
 
 def _epoch(moment: datetime) -> int:
@@ -69,22 +95,22 @@ class DynamoStateStore:
 
     # --- cursor -------------------------------------------------------------------------------
 
-    def load_cursor(self) -> Cursor | None:
-        item = self._client.get_item(
-            TableName=self._table, Key={"pk": {"S": _CURSOR_KEY}}, ConsistentRead=True
-        ).get("Item")
+    def load_cursor(self, kind: str) -> Cursor | None:
+        item = self._client.get_item(TableName=self._table, Key=_cursor_key(kind), ConsistentRead=True).get(
+            "Item"
+        )
         if item is None:
             return None
         value = item.get("modified_after")
-        return Cursor(modified_after=_from_micros(value["N"]) if value else None)
+        return Cursor(after=_from_micros(value["N"]) if value else None)
 
-    def save_cursor(self, cursor: Cursor) -> None:
-        item: dict[str, Any] = {"pk": {"S": _CURSOR_KEY}}
+    def save_cursor(self, kind: str, cursor: Cursor) -> None:
+        item: dict[str, Any] = dict(_cursor_key(kind))
         values: dict[str, Any] = {}
-        if cursor.modified_after is None:
+        if cursor.after is None:
             condition = "attribute_not_exists(pk)"
         else:
-            item["modified_after"] = {"N": str(_micros(cursor.modified_after))}
+            item["modified_after"] = {"N": str(_micros(cursor.after))}
             condition = (
                 "attribute_not_exists(pk) OR attribute_not_exists(modified_after) OR modified_after < :new"
             )
@@ -100,29 +126,23 @@ class DynamoStateStore:
 
     # --- jobs ---------------------------------------------------------------------------------
 
-    def known_jobs(self, names: Iterable[str]) -> dict[str, KnownJob]:
-        unique = list(dict.fromkeys(names))
-        found: dict[str, KnownJob] = {}
+    def known_jobs(self, keys: Iterable[JobKey]) -> dict[JobKey, KnownJob]:
+        unique = list(dict.fromkeys(keys))
+        found: dict[JobKey, KnownJob] = {}
         for start in range(0, len(unique), _BATCH_GET_LIMIT):
             request: dict[str, Any] = {
                 self._table: {
-                    "Keys": [_job_key(name) for name in unique[start : start + _BATCH_GET_LIMIT]],
+                    "Keys": [_job_key(key) for key in unique[start : start + _BATCH_GET_LIMIT]],
                     "ConsistentRead": True,
-                    "ProjectionExpression": "job_name, #status, last_modified",
+                    "ProjectionExpression": "job_name, job_kind, #status, last_modified",
                     "ExpressionAttributeNames": {"#status": "status"},
                 }
             }
             for _ in range(_BATCH_GET_ROUNDS):
                 response = self._client.batch_get_item(RequestItems=request)
                 for item in response.get("Responses", {}).get(self._table, []):
-                    job = KnownJob(
-                        name=item["job_name"]["S"],
-                        status=item["status"]["S"],
-                        last_modified=_from_micros(item["last_modified"]["N"])
-                        if "last_modified" in item
-                        else None,
-                    )
-                    found[job.name] = job
+                    job = _known_job(_plain(item))
+                    found[job.key] = job
                 request = response.get("UnprocessedKeys") or {}
                 if not request:
                     break
@@ -131,13 +151,13 @@ class DynamoStateStore:
         return found
 
     def track(self, summary: JobSummary, *, previous: KnownJob | None, now: datetime) -> bool:
-        update = _StatusUpdate(summary.name, summary.status, summary.last_modified, now, self._ttl)
+        update = _StatusUpdate(summary.key, summary.status, summary.last_modified, now, self._ttl)
         return self._update(update, previous)
 
     def open_transition(
         self, report: JobReport, *, previous: KnownJob | None, channels: Iterable[str], now: datetime
     ) -> bool:
-        update = _StatusUpdate(report.name, report.status, report.summary().last_modified, now, self._ttl)
+        update = _StatusUpdate(report.key, report.status, report.summary().last_modified, now, self._ttl)
         update.set(
             notified_status=report.status,
             report=report.to_json(),
@@ -163,12 +183,12 @@ class DynamoStateStore:
             raise
         return True
 
-    def drop(self, name: str) -> None:
+    def drop(self, key: JobKey) -> None:
         """Forget a job, unless a message about it is still owed: that one is still delivered."""
         try:
             self._client.delete_item(
                 TableName=self._table,
-                Key=_job_key(name),
+                Key=_job_key(key),
                 ConditionExpression="attribute_not_exists(outbox_shard)",
             )
         except ClientError as error:
@@ -176,7 +196,7 @@ class DynamoStateStore:
                 raise
             self._client.update_item(
                 TableName=self._table,
-                Key=_job_key(name),
+                Key=_job_key(key),
                 UpdateExpression="REMOVE active_shard, reconciled_at",
             )
 
@@ -223,7 +243,7 @@ class DynamoStateStore:
         try:
             response = self._client.update_item(
                 TableName=self._table,
-                Key=_job_key(delivery.job_name),
+                Key=_job_key(delivery.key),
                 UpdateExpression="SET deliveries.#ch.lease_until = :lease, outbox_due = :lease",
                 ConditionExpression=(
                     "notified_status = :status AND deliveries.#ch.#state = :pending "
@@ -251,7 +271,7 @@ class DynamoStateStore:
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=_job_key(delivery.job_name),
+                Key=_job_key(delivery.key),
                 UpdateExpression="SET #threads.#ch = :thread",
                 ConditionExpression="attribute_exists(#threads)",
                 ExpressionAttributeNames={"#threads": "threads", "#ch": delivery.channel},
@@ -264,7 +284,7 @@ class DynamoStateStore:
             try:
                 self._client.update_item(
                     TableName=self._table,
-                    Key=_job_key(delivery.job_name),
+                    Key=_job_key(delivery.key),
                     UpdateExpression="SET #threads = :threads",
                     ConditionExpression="attribute_exists(pk)",
                     ExpressionAttributeNames={"#threads": "threads"},
@@ -303,7 +323,7 @@ class DynamoStateStore:
         try:
             response = self._client.update_item(
                 TableName=self._table,
-                Key=_job_key(delivery.job_name),
+                Key=_job_key(delivery.key),
                 UpdateExpression=expression + " REMOVE deliveries.#ch.lease_until",
                 ConditionExpression="notified_status = :status",
                 ExpressionAttributeNames={"#ch": delivery.channel, "#state": "state"},
@@ -342,34 +362,34 @@ class DynamoStateStore:
 
     # --- reconciliation -----------------------------------------------------------------------
 
-    def due_for_reconciliation(self, *, checked_before: datetime, limit: int) -> list[KnownJob]:
+    def running_jobs(self, kind: str) -> list[KnownJob]:
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            IndexName=ACTIVE_INDEX,
+            KeyConditionExpression="active_shard = :active",
+            ExpressionAttributeValues={":active": {"S": _active_shard(kind)}},
+        )
+        return [_known_job(_plain(raw)) for page in pages for raw in page.get("Items", [])]
+
+    def due_for_reconciliation(self, kind: str, *, checked_before: datetime, limit: int) -> list[KnownJob]:
         response = self._client.query(
             TableName=self._table,
             IndexName=ACTIVE_INDEX,
             KeyConditionExpression="active_shard = :active AND reconciled_at < :before",
             ExpressionAttributeValues={
-                ":active": {"S": _ACTIVE},
+                ":active": {"S": _active_shard(kind)},
                 ":before": {"N": str(_epoch(checked_before))},
             },
             Limit=limit,
         )
-        jobs = []
-        for raw in response.get("Items", []):
-            item = _plain(raw)
-            jobs.append(
-                KnownJob(
-                    name=item["job_name"],
-                    status=item["status"],
-                    last_modified=_from_micros(item["last_modified"]) if "last_modified" in item else None,
-                )
-            )
-        return jobs
+        return [_known_job(_plain(raw)) for raw in response.get("Items", [])]
 
-    def mark_reconciled(self, name: str, *, now: datetime) -> None:
+    def mark_reconciled(self, key: JobKey, *, now: datetime) -> None:
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=_job_key(name),
+                Key=_job_key(key),
                 UpdateExpression="SET reconciled_at = :now",
                 ConditionExpression="attribute_exists(active_shard)",
                 ExpressionAttributeValues={":now": {"N": str(_epoch(now))}},
@@ -383,20 +403,25 @@ class _StatusUpdate:
     """Builds the UpdateItem that records a job's status and its place in the sparse indexes."""
 
     def __init__(
-        self, name: str, status: str, last_modified: datetime, now: datetime, ttl: timedelta
+        self, key: JobKey, status: str, last_modified: datetime, now: datetime, ttl: timedelta
     ) -> None:
         self.names: dict[str, str] = {"#status": "status"}
         self.values: dict[str, Any] = {}
         self._sets: list[str] = ["#status = :status"]
         self._removes: list[str] = []
         self.values[":status"] = _serializer.serialize(status)
-        self.set(job_name=name, last_modified=_micros(last_modified), updated_at=now.isoformat())
-        self._name = name
+        self.set(
+            job_name=key.name,
+            job_kind=key.kind,
+            last_modified=_micros(last_modified),
+            updated_at=now.isoformat(),
+        )
+        self._key = key
         if is_terminal(status):
             self.set(expires_at=_epoch(now + ttl))
             self.remove("active_shard", "reconciled_at")
         else:
-            self.set(active_shard=_ACTIVE, reconciled_at=_epoch(now))
+            self.set(active_shard=_active_shard(key.kind), reconciled_at=_epoch(now))
 
     def set(self, **pairs: Any) -> None:
         for key, item in pairs.items():
@@ -428,7 +453,7 @@ class _StatusUpdate:
             key: value for key, value in self.values.items() if key in expression or key in condition
         }
         return {
-            "Key": _job_key(self._name),
+            "Key": _job_key(self._key),
             "UpdateExpression": expression,
             "ConditionExpression": condition,
             "ExpressionAttributeNames": used_names,

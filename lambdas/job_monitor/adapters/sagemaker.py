@@ -1,10 +1,13 @@
-"""SageMaker Inference Recommender, read through boto3's paginator and retry modes."""
+"""SageMaker Inference Recommender jobs, read through boto3's paginator and retry modes.
+
+Its list call filters on LastModifiedTime, so what changed since the cursor is one listing.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -13,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from job_monitor.domain import (
     DETAILED_STATUSES,
+    INFERENCE_RECOMMENDER,
     BenchmarkOutcome,
     JobReport,
     JobSummary,
@@ -20,6 +24,7 @@ from job_monitor.domain import (
     report_from_description,
     summary_from_listing,
 )
+from job_monitor.ports import Observation
 
 PAGE_SIZE = 100  # the API's maximum; its default page is far smaller
 # The benchmark steps only add to a message: past this budget (or page count) the message goes
@@ -31,7 +36,12 @@ _LOG = logging.getLogger(__name__)
 
 
 class SageMakerJobSource:
-    """Implements ports.JobSource over a ``boto3.client("sagemaker")``."""
+    """Implements ports.JobSource for Inference Recommender jobs over a ``boto3.client("sagemaker")``."""
+
+    kind = INFERENCE_RECOMMENDER
+    # A listing by LastModifiedTime shows every change the service records; the monitor's bounded
+    # reconciliation catches the rare one it does not.
+    confirms_running = False
 
     def __init__(
         self,
@@ -47,6 +57,15 @@ class SageMakerJobSource:
         self._steps_budget_seconds = steps_budget_seconds
         self._monotonic = monotonic
         self._log = logger
+
+    def changes(
+        self, *, since: datetime | None, running: Collection[str], name_contains: str | None
+    ) -> list[Observation]:
+        """One listing of what was modified since the cursor; ``running`` is not needed."""
+        return [
+            Observation(summary=summary)
+            for summary in self.list_jobs(modified_after=since, name_contains=name_contains)
+        ]
 
     def list_jobs(
         self, *, modified_after: datetime | None, name_contains: str | None
