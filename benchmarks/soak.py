@@ -3,6 +3,7 @@
     ./jobwatch soak                       # the long run: 2,000 jobs over 500 ticks
     ./jobwatch soak --jobs 200 --ticks 60 # a short one (tests/soak runs 150 jobs over 45 ticks in CI)
     ./jobwatch soak --clock-skew -300     # the function's clock 5 minutes behind the service's
+    ./jobwatch soak --slack-app           # Slack's app mode: threads through the local Web API
 
 It synthesizes the stack, runs the synthesized function against moto, the Inference Recommender
 simulator and the Slack receiver, injects faults at the configured rates, then drains (more ticks
@@ -17,6 +18,12 @@ or a URL with a user name and password; SNS and DynamoDB throttling and 5xx (bef
 retries); the function dying before a DynamoDB write, after one, and between a channel accepting
 a message and its record; overlapping invocations and the same event delivered twice; the
 monitor's clock skewed from the service's.
+
+With ``--slack-app`` Slack is the app mode instead: a bot token against the local Web API, whose
+faults are the same (5xx, 429 and ``ratelimited`` with Retry-After, timeouts, ``channel_not_found``,
+redirects) and whose secret turns now and then into a wrapped or a revoked token. Each job seen
+running gets a thread's parent (at most one, outside the same windows), and each ending exactly one
+summary, in the thread or as a new message.
 """
 
 from __future__ import annotations
@@ -57,6 +64,7 @@ from local.sandbox import (
     synthesize,
 )
 from local.simulator import InferenceRecommenderSimulator, SimulatedClock
+from local.slack_api import BOT_TOKEN, SlackApi
 from local.slack_receiver import ReceiverFaults, SlackReceiver
 
 TICK_SECONDS = 300
@@ -71,7 +79,13 @@ CONTEXT = {"notify_emails": "soak@example.com", "slack_webhook_secret_name": "jo
 # member never enabled the region, so its sources fail on every tick.
 MEMBER_ACCOUNT, UNREACHABLE_ACCOUNT = "222222222222", "333333333333"
 MEMBER_SUFFIX = "-m"  # a member account's jobs, so every job's name stays unique in the tally
-_SLACK_HEADER = re.compile(r"(COMPLETED|FAILED|STOPPED|STARTED): ([A-Za-z0-9-]+)")
+APP_CONTEXT = {
+    "notify_emails": "soak@example.com",
+    "slack_bot_token_secret_name": "jobwatch/soak-slack-bot",
+    "slack_channel": "C0SOAKDFLT1",
+    "slack_routes": "soak-0*=C0SOAKTEAM1",
+}
+_SLACK_HEADER = re.compile(r"(COMPLETED|FAILED|STOPPED|STARTED|RUNNING): ([A-Za-z0-9-]+)")
 
 
 class LambdaCrash(BaseException):
@@ -122,6 +136,8 @@ class SoakResult:
     secret_in_logs: bool = False
     secret_in_table: bool = False
     redirects_followed: int = 0
+    slack_mode: str = "webhook"
+    parents_left_running: int = 0  # app mode: jobs that ended whose thread's parent still says running
     error_logs: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -142,7 +158,9 @@ class SoakResult:
         )
 
     def table(self) -> str:
+        secret = "bot token" if self.slack_mode == "app" else "webhook secret"
         rows = [
+            ("Slack mode", self.slack_mode),
             ("jobs", self.jobs),
             ("terminal transitions (expected per channel)", self.transitions),
             ("  of which AI recommendation jobs", self.ai_transitions),
@@ -159,8 +177,13 @@ class SoakResult:
             ),
             *((f"ticks that raised: {kind}", count) for kind, count in sorted(self.tick_errors.items())),
             *((f"error log lines: {message}", count) for message, count in sorted(self.error_logs.items())),
-            ("webhook secret found in logs", "yes" if self.secret_in_logs else "no"),
-            ("webhook secret found in the state table", "yes" if self.secret_in_table else "no"),
+            *(
+                [("ended jobs whose thread's parent still says running", self.parents_left_running)]
+                if self.slack_mode == "app"
+                else []
+            ),
+            (f"{secret} found in logs", "yes" if self.secret_in_logs else "no"),
+            (f"{secret} found in the state table", "yes" if self.secret_in_table else "no"),
             ("Slack redirects followed", self.redirects_followed),
             ("wall time", f"{self.seconds:.1f} s"),
             ("verdict", "PASS" if self.ok else "FAIL"),
@@ -258,7 +281,14 @@ class Injector:
             raise LambdaCrash("after publish")
 
     def _note_window(self, params: dict[str, Any]) -> None:
-        """A crash just before ``mark_sent`` leaves a sent message unrecorded: the documented window."""
+        """A crash just before ``mark_sent`` leaves a sent message unrecorded: the documented window.
+
+        In app mode, so does a crash just before a thread's parent is recorded (``record_thread``).
+        """
+        if "#threads.#ch" in params.get("UpdateExpression", ""):
+            job = params["Key"]["pk"]["S"].removeprefix("job#")
+            self._crashed_in_window((job, "IN_PROGRESS", params["ExpressionAttributeNames"]["#ch"]))
+            return
         if "settled_at" not in params.get("UpdateExpression", ""):
             return
         values = params.get("ExpressionAttributeValues", {})
@@ -273,12 +303,15 @@ class Injector:
             self.crash_window[key] += 1
             self.result.crashes_in_window += 1
 
-    def wrap_open(self, original: Any, slack_url: str) -> Any:
-        """Wraps ``OpenerDirector.open``, which every urllib request passes through, the Slack one included."""
+    def wrap_open(self, original: Any, is_post: Callable[[str], bool]) -> Any:
+        """Wraps ``OpenerDirector.open``, which every urllib request passes through, the Slack one included.
+
+        ``is_post`` tells a request that posts a message (the webhook, ``chat.postMessage``) from others.
+        """
 
         def open_url(opener: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
             response = original(opener, request, *args, **kwargs)
-            to_slack = isinstance(request, urllib.request.Request) and request.full_url == slack_url
+            to_slack = isinstance(request, urllib.request.Request) and is_post(request.full_url)
             if to_slack and self.roll(self.faults.crash, "crash after Slack accepted, before the record"):
                 key = _slack_key(json.loads(request.data))
                 if key:
@@ -290,13 +323,14 @@ class Injector:
 
 
 class _SlackSecret:
-    """The webhook secret, which an operator now and then replaces with something unusable for a
-    while: a URL wrapped onto two lines, or one with a user name and password in it."""
+    """The Slack secret, which an operator now and then replaces with something unusable for a
+    while (two kinds, alternating), then repairs."""
 
-    def __init__(self, cloud: LocalCloud, name: str, url: str) -> None:
+    def __init__(self, cloud: LocalCloud, name: str, good: str, broken: tuple[tuple[str, str], ...]) -> None:
         self._client = cloud.client("secretsmanager")
         self._name = name
-        self._url = url
+        self._good = good
+        self._broken = broken  # (label, value)
         self._broken_until = 0
 
     def maybe_break(self, injector: Injector, tick: int) -> None:
@@ -306,27 +340,155 @@ class _SlackSecret:
         every = int(injector.faults.broken_secret_every_ticks)
         if self._broken_until or not every or tick % every != every // 2:
             return
-        path_end = self._url.rfind("/") + 1
-        token = self._url[path_end:]
-        wrapped = self._url[:path_end] + "\n" + token  # the token intact on its own line
-        with_password = self._url.replace("http://", f"http://jobwatch:{token}@", 1)
-        broken = wrapped if (tick // every) % 2 == 0 else with_password
-        self._put(broken)
+        label, value = self._broken[(tick // every) % len(self._broken)]
+        self._put(value)
         self._broken_until = tick + BROKEN_SECRET_TICKS
         with injector.lock:
-            injector.result.faults[
-                "Slack secret: URL wrapped onto two lines"
-                if broken == wrapped
-                else "Slack secret: URL with a password"
-            ] += 1
+            injector.result.faults[f"Slack secret: {label}"] += 1
 
     def repair(self) -> None:
         if self._broken_until:
-            self._put(self._url)
+            self._put(self._good)
             self._broken_until = 0
 
-    def _put(self, url: str) -> None:
-        self._client.put_secret_value(SecretId=self._name, SecretString=json.dumps({"webhook_url": url}))
+    def _put(self, value: str) -> None:
+        self._client.put_secret_value(SecretId=self._name, SecretString=value)
+
+
+class _WebhookSlack:
+    """Slack by incoming webhook: the receiver, its secret and what reached the channel."""
+
+    mode = "webhook"
+    context = CONTEXT
+    stored_in = "SLACK_WEBHOOK_SECRET_NAME"
+
+    def __init__(self) -> None:
+        self.server = SlackReceiver()
+
+    def __enter__(self) -> _WebhookSlack:
+        self.server.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.__exit__(*exc)
+
+    @property
+    def secret(self) -> str:
+        return self.server.url.rsplit("/", 1)[-1]
+
+    def secret_value(self, url: str | None = None) -> str:
+        return json.dumps({"webhook_url": url or self.server.url})
+
+    def broken_secrets(self) -> tuple[tuple[str, str], ...]:
+        url = self.server.url
+        path_end = url.rfind("/") + 1
+        token = url[path_end:]
+        wrapped = url[:path_end] + "\n" + token  # the token intact on its own line
+        with_password = url.replace("http://", f"http://jobwatch:{token}@", 1)
+        return (
+            ("URL wrapped onto two lines", self.secret_value(wrapped)),
+            ("URL with a password", self.secret_value(with_password)),
+        )
+
+    def endpoints(self) -> dict[str, str]:
+        return {}
+
+    def set_faults(self, faults: ReceiverFaults) -> None:
+        faults.redirect_to = self.server.redirect_url
+        self.server.faults = faults
+
+    def recover(self) -> None:
+        self.server.recover()
+
+    def is_post(self, url: str) -> bool:
+        return url == self.server.url
+
+    def posted(self) -> list[dict[str, Any]]:
+        """Every message the channel shows, as posted."""
+        return [request.json for request in self.server.requests]
+
+    def slow(self) -> list[dict[str, Any]]:
+        return [request.json for request in self.server.slow_posts]
+
+    def answered_faults(self) -> Counter[str]:
+        return Counter(f"slack HTTP {status}" for _, status in self.server.attempts if status != 200)
+
+    def redirects_followed(self) -> int:
+        return len(self.server.followed)
+
+    def parents_left_running(self, ended: set[str]) -> int:
+        return 0
+
+
+class _AppSlack:
+    """Slack's app mode: the local Web API, the bot token secret, and the threads it holds."""
+
+    mode = "app"
+    context = APP_CONTEXT
+    stored_in = "SLACK_BOT_TOKEN_SECRET_NAME"
+    secret = BOT_TOKEN
+
+    def __init__(self) -> None:
+        self.server = SlackApi(channels=(APP_CONTEXT["slack_channel"], "C0SOAKTEAM1"))
+
+    def __enter__(self) -> _AppSlack:
+        self.server.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.__exit__(*exc)
+
+    def secret_value(self, token: str = BOT_TOKEN) -> str:
+        return json.dumps({"bot_token": token})
+
+    def broken_secrets(self) -> tuple[tuple[str, str], ...]:
+        wrapped = BOT_TOKEN[:20] + "\n" + BOT_TOKEN[20:]
+        return (
+            ("token wrapped onto two lines", self.secret_value(wrapped)),
+            ("a revoked token", self.secret_value("xoxb-0000000000-revoked")),
+        )
+
+    def endpoints(self) -> dict[str, str]:
+        return {"SLACK_API_URL": self.server.url}
+
+    def set_faults(self, faults: ReceiverFaults) -> None:
+        faults.redirect_to = self.server.url + "elsewhere"
+        self.server.faults = faults
+
+    def recover(self) -> None:
+        self.server.recover()
+
+    def is_post(self, url: str) -> bool:
+        return url == self.server.url + "chat.postMessage"
+
+    def posted(self) -> list[dict[str, Any]]:
+        return [
+            call.payload
+            for call in self.server.calls
+            if call.method == "chat.postMessage" and call.answer == "ok"
+        ]
+
+    def slow(self) -> list[dict[str, Any]]:
+        return [call.payload for call in self.server.slow_calls if call.method == "chat.postMessage"]
+
+    def answered_faults(self) -> Counter[str]:
+        return Counter(
+            f"slack {call.method} {call.answer}" for call in self.server.calls if call.answer != "ok"
+        )
+
+    def redirects_followed(self) -> int:
+        return len(self.server.followed)
+
+    def parents_left_running(self, ended: set[str]) -> int:
+        """Threads of jobs that ended whose parent was never updated to the final state."""
+        return sum(
+            1
+            for parent in self.server.parents()
+            if parent.header.startswith("⏳") and parent.header.rsplit(": ", 1)[-1] in ended
+        )
+
+
+SlackSide = _WebhookSlack | _AppSlack
 
 
 def _schedule_jobs(
@@ -375,17 +537,19 @@ def run_soak(
     faults: Faults,
     drain_limit: int = 60,
     progress_every: int = 50,
+    slack_app: bool = False,
     member_accounts: bool = False,
 ) -> SoakResult:
     """With ``member_accounts``, a third of the jobs run in a member account and one more member
     account cannot be read at all (see MEMBER_ACCOUNT)."""
-    result = SoakResult(jobs=jobs, ticks=ticks)
+    slack: SlackSide = _AppSlack() if slack_app else _WebhookSlack()
+    result = SoakResult(jobs=jobs, ticks=ticks, slack_mode=slack.mode)
     started = time.monotonic()
     rng = random.Random(seed)
     injector = Injector(faults, seed + 1, result)
     with tempfile.TemporaryDirectory(prefix="jobwatch-soak-") as workdir:
         members = {"accounts": f"{MEMBER_ACCOUNT},{UNREACHABLE_ACCOUNT}"} if member_accounts else {}
-        stack = synthesize(CONTEXT | members, Path(workdir) / "cdk.out")
+        stack = synthesize(slack.context | members, Path(workdir) / "cdk.out")
         clock = SimulatedClock()
         cloud = LocalCloud()
         org = SimulatedOrganization(
@@ -414,25 +578,31 @@ def run_soak(
         with (
             cloud,
             org if member_accounts else simulator,
-            SlackReceiver() as slack,
+            slack,
             time_machine.travel(
                 clock.now() + timedelta(seconds=faults.clock_skew_seconds), tick=True
             ) as traveller,
             contextlib.redirect_stdout(log_stream),
         ):
-            slack.faults = ReceiverFaults(
-                server_error_rate=faults.slack_server_error,
-                rate_limit_rate=faults.slack_rate_limited,
-                gone_rate=faults.slack_gone,
-                timeout_rate=faults.slack_timeout,
-                redirect_rate=faults.slack_redirect,
-                timeout_seconds=6.0,
-                retry_after=60,
-                redirect_to=slack.redirect_url,
-                seed=seed + 2,
+            slack.set_faults(
+                ReceiverFaults(
+                    server_error_rate=faults.slack_server_error,
+                    rate_limit_rate=faults.slack_rate_limited,
+                    gone_rate=faults.slack_gone,
+                    timeout_rate=faults.slack_timeout,
+                    redirect_rate=faults.slack_redirect,
+                    timeout_seconds=6.0,
+                    retry_after=60,
+                    seed=seed + 2,
+                )
             )
-            provisioned = provision(stack, cloud, slack_secret_value=json.dumps({"webhook_url": slack.url}))
-            secret = _SlackSecret(cloud, provisioned.environment["SLACK_WEBHOOK_SECRET_NAME"], slack.url)
+            provisioned = provision(stack, cloud, slack_secret_value=slack.secret_value())
+            secret = _SlackSecret(
+                cloud,
+                provisioned.environment[slack.stored_in],
+                slack.secret_value(),
+                slack.broken_secrets(),
+            )
             boto3.setup_default_session()
             events = boto3.DEFAULT_SESSION.events
             events.register("before-send.dynamodb.*", injector.aws_error)
@@ -445,10 +615,9 @@ def run_soak(
             original_sleep = botocore.endpoint.time
             botocore.endpoint.time = _FastSleep()  # back-off waits scaled down; attempts unchanged
             original_open = urllib.request.OpenerDirector.open
-            urllib.request.OpenerDirector.open = injector.wrap_open(original_open, slack.url)
-            endpoints = endpoint_variables(
-                cloud, org.endpoint_url if member_accounts else simulator.endpoint_url
-            )
+            urllib.request.OpenerDirector.open = injector.wrap_open(original_open, slack.is_post)
+            sagemaker_url = org.endpoint_url if member_accounts else simulator.endpoint_url
+            endpoints = {**endpoint_variables(cloud, sagemaker_url), **slack.endpoints()}
             ended: dict[str, tuple[int, str]] = {}
             vanished: set[str] = set()
             history: set[str] = set()
@@ -489,7 +658,7 @@ def run_soak(
                             settled += int(_everything_delivered(ended, first_delivery))
                             if settled > LEASE_TICKS:  # past the lease: a crash-window resend shows
                                 break
-                    token = slack.url.rsplit("/", 1)[-1]
+                    token = slack.secret
                     result.secret_in_logs = token in log_stream.getvalue()
                     result.secret_in_table = token in json.dumps(
                         cloud.client("dynamodb").scan(TableName=provisioned.table_name)["Items"]
@@ -503,11 +672,10 @@ def run_soak(
             for world in worlds:
                 for kind, count in world.fault_counts.items():
                     result.faults[f"sagemaker {kind}"] += count
-            for _, status in slack.attempts:
-                if status != 200:
-                    result.faults[f"slack HTTP {status}"] += 1
-            result.faults["slack answered after the client's timeout"] += len(slack.slow_posts)
-            result.redirects_followed = len(slack.followed)
+            result.faults.update(slack.answered_faults())
+            result.faults["slack answered after the client's timeout"] += len(slack.slow())
+            result.redirects_followed = slack.redirects_followed()
+            result.parents_left_running = slack.parents_left_running(set(ended))
     result.seconds = time.monotonic() - started
     return result
 
@@ -551,9 +719,7 @@ def _everything_delivered(ended: dict[str, tuple[int, str]], first: dict[tuple[s
     )
 
 
-def _stop_faults(
-    injector: Injector, worlds: list[InferenceRecommenderSimulator], slack: SlackReceiver
-) -> None:
+def _stop_faults(injector: Injector, worlds: list[InferenceRecommenderSimulator], slack: SlackSide) -> None:
     injector.enabled = False
     for world in worlds:
         world.faults.throttle_rate = world.faults.server_error_rate = 0.0
@@ -620,14 +786,14 @@ def _note_endings(
             ended[name] = (tick, status)
 
 
-def _deliveries(slack: SlackReceiver) -> Counter[tuple[str, str, str]]:
-    """Every message that reached a person, by (job, status, channel)."""
+def _deliveries(slack: SlackSide) -> Counter[tuple[str, str, str]]:
+    """Every message that reached a person, by (job, status, channel); a thread's parent is IN_PROGRESS."""
     counts: Counter[tuple[str, str, str]] = Counter()
     for topic in sns_backends[ACCOUNT_ID][REGION].topics.values():
         for _, _, _, attributes, _ in topic.sent_notifications:
             counts[(attributes["job_name"]["Value"], attributes["status"]["Value"], "email")] += 1
-    for request in slack.requests:
-        key = _slack_key(request.json)
+    for payload in slack.posted():
+        key = _slack_key(payload)
         if key:
             counts[key] += 1
     return counts
@@ -637,7 +803,7 @@ def _slack_key(payload: dict[str, Any]) -> tuple[str, str, str] | None:
     match = _SLACK_HEADER.search(payload.get("text", ""))
     if not match:
         return None
-    status = "IN_PROGRESS" if match.group(1) == "STARTED" else match.group(1)
+    status = "IN_PROGRESS" if match.group(1) in ("STARTED", "RUNNING") else match.group(1)
     return match.group(2), status, "slack"
 
 
@@ -646,11 +812,11 @@ def _tally(
     ended: dict[str, tuple[int, str]],
     history: set[str],
     first_delivery: dict[tuple[str, str, str], int],
-    slack: SlackReceiver,
+    slack: SlackSide,
     injector: Injector,
 ) -> None:
     counts = _deliveries(slack)
-    slow = Counter(key for request in slack.slow_posts if (key := _slack_key(request.json)))
+    slow = Counter(key for payload in slack.slow() if (key := _slack_key(payload)))
     result.transitions = len(ended)
     result.ai_transitions = sum(1 for job in ended if job.startswith(AI_JOB_PREFIX))
     result.member_transitions = sum(1 for job in ended if job.endswith(MEMBER_SUFFIX))
@@ -672,7 +838,10 @@ def _tally(
     result.duplicates["Slack accepted but answered after the timeout"] += 0
     for key, count in counts.items():
         job, status, channel = key
-        if job in history or ended.get(job, (0, ""))[1] != status:
+        parent = slack.mode == "app" and channel == "slack" and status == "IN_PROGRESS"
+        if parent and job not in history:  # a thread's parent: at most one, like any message
+            channel = "slack parents"
+        elif job in history or ended.get(job, (0, ""))[1] != status:
             result.duplicates["unexplained"] += count  # history announced, or a wrong status
             print(f"soak: UNEXPECTED {key} x{count}", file=sys.stderr)
             continue
@@ -701,6 +870,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-faults", action="store_true", help="a control run with every fault off")
     parser.add_argument(
+        "--slack-app", action="store_true", help="Slack's app mode (threads) instead of the webhook"
+    )
+    parser.add_argument(
         "--member-accounts",
         action="store_true",
         help="a third of the jobs in a member account, and a second member account that cannot be read",
@@ -719,6 +891,7 @@ def main() -> int:
         ticks=arguments.ticks,
         seed=arguments.seed,
         faults=faults,
+        slack_app=arguments.slack_app,
         member_accounts=arguments.member_accounts,
     )
     print(result.table())

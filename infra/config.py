@@ -27,6 +27,10 @@ _JOB_NAME = {
     "inference-recommender": re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}"),
     "ai-recommendation": re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"),
 }
+# A Slack conversation ID (C public, G private, D direct), as the channel's details show it
+_SLACK_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{8,12}")
+# A route's glob on a job name: the name's own characters plus * ? [...]
+_ROUTE_PATTERN = re.compile(r"[A-Za-z0-9*?\[\]!-]{1,64}")
 # ListInferenceRecommendationsJobs' NameContains: pattern [a-zA-Z0-9\-]+, at most 63 (botocore's model)
 _NAME_CONTAINS = re.compile(r"[a-zA-Z0-9-]{1,63}")
 # Lambda's LayerVersionArn, the published form (botocore's model), for powertools_layer_arn
@@ -59,6 +63,9 @@ class MonitorProps:
 
     notify_emails: tuple[str, ...] = ()
     slack_webhook_secret_name: str | None = None
+    slack_bot_token_secret_name: str | None = None  # Slack's app mode: one thread per job
+    slack_channel: str | None = None  # app mode: the default channel ID
+    slack_routes: tuple[tuple[str, str], ...] = ()  # app mode: ordered (job-name glob, channel ID)
     schedule: str = "rate(5 minutes)"
     email_statuses: tuple[str, ...] = ()
     name_contains: str | None = None
@@ -86,18 +93,20 @@ class MonitorProps:
             if not _EMAIL.match(address):
                 key = "notify_emails" if address in self.notify_emails else "alarm_emails"
                 raise ConfigError(f"{key}: {address!r} is not an email address")
-        if self.slack_webhook_secret_name is not None and not _SECRET_NAME.match(
-            self.slack_webhook_secret_name
-        ):
-            raise ConfigError(
-                "slack_webhook_secret_name: must be the name of an existing Secrets Manager secret "
-                f"(letters, digits and /_+=.@-), got {self.slack_webhook_secret_name!r}"
-            )
-        if not self.notify_emails and not self.slack_webhook_secret_name:
+        for key in ("slack_webhook_secret_name", "slack_bot_token_secret_name"):
+            value = getattr(self, key)
+            if value is not None and not _SECRET_NAME.match(value):
+                raise ConfigError(
+                    f"{key}: must be the name of an existing Secrets Manager secret "
+                    f"(letters, digits and /_+=.@-), got {value!r}"
+                )
+        if not self.notify_emails and not self.slack_secret_name:
             raise ConfigError(
                 "no channel configured: set notify_emails (comma-separated addresses), "
-                "slack_webhook_secret_name (a Secrets Manager secret holding the webhook URL), or both"
+                "slack_webhook_secret_name (a Secrets Manager secret holding the webhook URL) or "
+                "slack_bot_token_secret_name with slack_channel (Slack's app mode), or email and one Slack mode"
             )
+        self._check_slack_app()
         self._check_alarm_recipients()
         problem = schedule_problem(self.schedule)
         if problem:
@@ -176,6 +185,45 @@ class MonitorProps:
             if not _JOB_NAME[kind].fullmatch(name):
                 raise ConfigError(f"job_names: {entry!r} is not a valid {kind} job name")
 
+    @property
+    def slack_secret_name(self) -> str | None:
+        """The one Slack secret the function may read, whichever mode is configured."""
+        return self.slack_webhook_secret_name or self.slack_bot_token_secret_name
+
+    def _check_slack_app(self) -> None:
+        if self.slack_webhook_secret_name and self.slack_bot_token_secret_name:
+            raise ConfigError(
+                "slack_bot_token_secret_name: Slack's app mode replaces the webhook; set it or "
+                "slack_webhook_secret_name, not both"
+            )
+        if not self.slack_bot_token_secret_name:
+            if self.slack_channel or self.slack_routes:
+                key = "slack_channel" if self.slack_channel else "slack_routes"
+                raise ConfigError(f"{key}: is for Slack's app mode; set slack_bot_token_secret_name too")
+            return
+        if not self.slack_channel:
+            raise ConfigError(
+                "slack_channel: required with slack_bot_token_secret_name: the channel ID a job goes to "
+                "when no route matches (C0123ABCDEF, from the channel's details)"
+            )
+        for channel in (self.slack_channel, *(channel for _, channel in self.slack_routes)):
+            if not _SLACK_CHANNEL_ID.fullmatch(channel):
+                key = "slack_channel" if channel == self.slack_channel else "slack_routes"
+                raise ConfigError(
+                    f"{key}: {channel!r} is not a Slack channel ID (C, G or D then 8 to 12 upper-case "
+                    "letters and digits, as the channel's details show it; not its name)"
+                )
+        patterns = [pattern for pattern, _ in self.slack_routes]
+        for pattern in patterns:
+            if not _ROUTE_PATTERN.fullmatch(pattern):
+                raise ConfigError(
+                    f"slack_routes: {pattern!r} may hold only job-name characters and the globs * ? [...], at most 64"
+                )
+            if patterns.count(pattern) > 1:
+                raise ConfigError(
+                    f"slack_routes: the pattern {pattern!r} has two rules; only the first would ever match"
+                )
+
     def _check_alarm_recipients(self) -> None:
         """Alarms that email no one must be a decision, not a fallback to an empty notify_emails."""
         if self.alarm_emails is None and not self.notify_emails:
@@ -195,9 +243,10 @@ class MonitorProps:
                 f"got {self.powertools_layer_arn!r}"
             )
         if self.slack_secret_kms_key_arn is not None:
-            if not self.slack_webhook_secret_name:
+            if not self.slack_secret_name:
                 raise ConfigError(
-                    "slack_secret_kms_key_arn: set slack_webhook_secret_name too, it is that secret's key"
+                    "slack_secret_kms_key_arn: set slack_webhook_secret_name or slack_bot_token_secret_name "
+                    "too, it is that secret's key"
                 )
             _check_key_arn("slack_secret_kms_key_arn", self.slack_secret_kms_key_arn)
         if self.kms_key is not None and self.kms_key != CREATE_KEY:
@@ -254,6 +303,17 @@ def _flag(key: str, value: Any) -> bool:
     raise ConfigError(f"{key}: must be true or false, got {value!r}")
 
 
+def _routes(key: str, value: Any) -> tuple[tuple[str, str], ...]:
+    """``bert-*=C0BERT0TEAM,llama-*=C0LLAMA0TEAM``: ordered ``glob=channel ID`` rules."""
+    routes = []
+    for rule in _list(key, value):
+        pattern, separator, channel = (piece.strip() for piece in rule.partition("="))
+        if not separator or not pattern or not channel:
+            raise ConfigError(f"{key}: {rule!r} is not a rule of the form pattern=channelID")
+        routes.append((pattern, channel))
+    return tuple(routes)
+
+
 def _number(key: str, value: Any) -> int:
     try:
         return int(_text(key, value))
@@ -295,6 +355,9 @@ def _secret_name(key: str, value: Any) -> str:
 _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "notify_emails": _list,
     "slack_webhook_secret_name": _secret_name,
+    "slack_bot_token_secret_name": _secret_name,
+    "slack_channel": _optional_text,
+    "slack_routes": _routes,
     "schedule": lambda key, value: normalise_schedule(_text(key, value)),
     "email_statuses": lambda key, value: tuple(item.upper() for item in _list(key, value)),
     "name_contains": _optional_text,

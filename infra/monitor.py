@@ -190,7 +190,7 @@ class JobStatusMonitor(Construct):
             self,
             function=self.function,
             dead_letter_queue=self.dead_letter_queue,
-            channels=("email", "slack") if props.slack_webhook_secret_name else ("email",),
+            channels=("email", "slack") if props.slack_secret_name else ("email",),
             alarms=self.alarms,
         )
         acknowledge_monitor_findings(
@@ -292,6 +292,13 @@ class JobStatusMonitor(Construct):
         }
         if props.slack_webhook_secret_name:
             environment["SLACK_WEBHOOK_SECRET_NAME"] = props.slack_webhook_secret_name
+        if props.slack_bot_token_secret_name and props.slack_channel:
+            environment["SLACK_BOT_TOKEN_SECRET_NAME"] = props.slack_bot_token_secret_name
+            environment["SLACK_CHANNEL"] = props.slack_channel
+            if props.slack_routes:
+                environment["SLACK_ROUTES"] = ",".join(
+                    f"{glob}={channel}" for glob, channel in props.slack_routes
+                )
         if props.name_contains:
             environment["NAME_CONTAINS"] = props.name_contains
         if props.job_names:
@@ -404,11 +411,11 @@ class JobStatusMonitor(Construct):
         self.topic.grant_publish(self.function)  # also for subscribers added outside the stack (Chatbot)
         if at_rest_key:  # the table, and the dead-letter queue Lambda writes failed invocations to
             at_rest_key.grant_encrypt_decrypt(self.function)
-        secret_name = self.props.slack_webhook_secret_name
+        secret_name = self.props.slack_secret_name
         if secret_name:
             self.function.add_to_role_policy(
                 iam.PolicyStatement(
-                    sid="ReadSlackWebhookSecret",
+                    sid="ReadSlackSecret",
                     actions=["secretsmanager:GetSecretValue"],  # the only call the function makes on it
                     resources=[
                         stack.format_arn(
@@ -423,7 +430,7 @@ class JobStatusMonitor(Construct):
         if self.props.slack_secret_kms_key_arn:
             self.function.add_to_role_policy(
                 iam.PolicyStatement(
-                    sid="DecryptSlackWebhookSecret",
+                    sid="DecryptSlackSecret",
                     actions=["kms:Decrypt"],
                     resources=[self.props.slack_secret_kms_key_arn],
                     # only when Secrets Manager in this region decrypts the secret for the function; the

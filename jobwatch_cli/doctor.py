@@ -1,7 +1,7 @@
 """``jobwatch doctor``: every check that can be made without side effects, each with its fix.
 
 Nothing here writes, sends or invokes; reading the Slack secret is the most it does, and the URL
-it holds is never printed (anyone holding it can post to the channel).
+or bot token it holds is never printed (anyone holding it can post to the channel).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
 from job_monitor.adapters.slack import WebhookConfigError, parse_webhook_secret
+from job_monitor.adapters.slack_app import parse_bot_token_secret
 
 from jobwatch_cli.deployment import Deployment, OperatorError, error_code, plain_errors
 from jobwatch_cli.text import table, when
@@ -37,7 +38,7 @@ def run(deployment: Deployment, *, now: datetime) -> list[Check]:
     steps: list[tuple[str, Callable[[], list[Check]]]] = [
         ("function", lambda: [_function(deployment)]),
         ("schedule", lambda: [_schedule(deployment)]),
-        ("Slack secret", lambda: [_secret(deployment)] if deployment.settings.slack_secret_name else []),
+        ("Slack secret", lambda: [_secret(deployment)] if "slack" in deployment.settings.channels else []),
         ("email subscriptions", lambda: [_email(deployment)] if deployment.settings.topic_arn else []),
         ("alarms", lambda: _alarms(deployment)),
         ("recent ticks", lambda: [_ticks(deployment, now)]),
@@ -94,8 +95,17 @@ def _schedule(deployment: Deployment) -> Check:
 
 
 def _secret(deployment: Deployment) -> Check:
-    name = deployment.settings.slack_secret_name
-    fix = f'put the bare webhook URL or {{"webhook_url": "https://hooks.slack.com/..."}} in the secret {name}'
+    """The webhook URL, or in app mode the bot token: present, text, and usable as the function parses it."""
+    settings = deployment.settings
+    if settings.slack_bot_token_secret_name:
+        name = settings.slack_bot_token_secret_name
+        example, parse = "xoxb-...", parse_bot_token_secret
+        fix = f'put the bare bot token or {{"bot_token": "xoxb-..."}} in the secret {name}'
+    else:
+        assert settings.slack_secret_name is not None
+        name = settings.slack_secret_name
+        example, parse = "https://hooks.slack.com/...", parse_webhook_secret
+        fix = f'put the bare webhook URL or {{"webhook_url": "https://hooks.slack.com/..."}} in the secret {name}'
     try:
         value = deployment.client("secretsmanager").get_secret_value(SecretId=name)
     except ClientError as error:
@@ -104,17 +114,19 @@ def _secret(deployment: Deployment) -> Check:
                 name="Slack secret",
                 verdict=PROBLEM,
                 detail=f"the secret {name} does not exist in {deployment.region}",
-                fix=f"aws secretsmanager create-secret --name {name} --secret-string 'https://hooks.slack.com/...'",
+                fix=f"aws secretsmanager create-secret --name {name} --secret-string '{example}'",
             )
         raise
     if "SecretString" not in value:
         return Check(name="Slack secret", verdict=PROBLEM, detail=f"{name} holds binary, not text", fix=fix)
     try:
-        url = parse_webhook_secret(value["SecretString"])
-    except WebhookConfigError as error:  # its message never contains the URL
+        parsed = parse(value["SecretString"])
+    except WebhookConfigError as error:  # its message never contains the URL or the token
         return Check(name="Slack secret", verdict=PROBLEM, detail=f"{name} is malformed: {error}", fix=fix)
+    if settings.slack_bot_token_secret_name:
+        return Check(name="Slack secret", verdict=OK, detail=f"{name} holds a bot token")
     return Check(
-        name="Slack secret", verdict=OK, detail=f"{name} holds a webhook URL on {urlsplit(url).hostname}"
+        name="Slack secret", verdict=OK, detail=f"{name} holds a webhook URL on {urlsplit(parsed).hostname}"
     )
 
 

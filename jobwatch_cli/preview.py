@@ -44,8 +44,10 @@ def gather(deployment: Deployment, job_name: str) -> dict[str, Any]:
             "message_attributes": publication.attributes,
             "message": per_protocol,
         }
-    if settings.slack_secret_name:
+    if "slack" in settings.channels:
         channels["slack"] = {"payload": render_slack(report, options)}
+        if settings.slack_router is not None:  # app mode: the channel its thread goes to
+            channels["slack"]["channel"] = settings.slack_router.channel_for(report.name)
     return {
         "job_name": report.name,
         "job_kind": report.kind,

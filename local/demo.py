@@ -4,7 +4,8 @@ Everything runs on this machine: the CDK app is synthesized, moto's server stand
 SNS, SQS and Secrets Manager (and holds the stack, schedule and alarms an operator's tools look
 at), the simulator for SageMaker (Inference Recommender and AI recommendation jobs), and a local
 receiver for Slack. It ends with the operator's commands (status, preview, send-test) against that
-local deployment. Exits non-zero if a message that should have arrived did not, or arrived twice,
+local deployment. A second part plays the same story in Slack's app mode (one thread per job,
+routed by team). Exits non-zero if a message that should have arrived did not, or arrived twice,
 or a command failed.
 """
 
@@ -25,6 +26,7 @@ from typing import Any
 
 from jobwatch_cli import slack_preview
 from jobwatch_cli.cli import main as jobwatch
+from local import demo_threads
 from local.deployed import deploy
 from local.sandbox import (
     ROOT,
@@ -64,6 +66,9 @@ def main() -> int:
         "--output", type=Path, default=ROOT / "demo-output", help="where to write what was delivered"
     )
     parser.add_argument("--quiet", action="store_true", help="only the progress lines and the verdict")
+    parser.add_argument(
+        "--webhook-only", action="store_true", help="skip the second part, Slack's app mode with threads"
+    )
     arguments = parser.parse_args()
     started = time.monotonic()
 
@@ -105,15 +110,7 @@ def main() -> int:
                     log_stream=log_stream,
                 ) as function,
             ):
-                for tick in range(1, TICKS + 1):
-                    summary = function.invoke()
-                    sent = {channel: outcome["sent"] for channel, outcome in summary["channels"].items()}
-                    _say(
-                        f"      tick {tick}/{TICKS}  [{clock.now():%H:%M}]  listed {summary['listed']:>2}  "
-                        f"transitions {summary['transitions']}  sent {sent}"
-                        + ("  (first run: history recorded silently)" if summary["baseline"] else "")
-                    )
-                    clock.advance(TICK_SECONDS)
+                run_story_ticks(function, clock)
                 log_stream.flush()
                 deployment.publish_metrics(cloud, _log_records(log_path))
                 emails = [message for inbox in provisioned.inboxes for message in collect_email(cloud, inbox)]
@@ -141,11 +138,31 @@ def main() -> int:
     if not arguments.quiet:
         _show(emails, posts)
     ok = _verdict(emails, posts, secret_leaked) & _operator_verdict(runs, test_emails, test_posts)
+    if not arguments.webhook_only:
+        _say()
+        _say("Part 2: Slack's app mode: one thread per job, routed to the team's channel")
+        threads_ok = demo_threads.run(
+            run_ticks=run_story_ticks, output=arguments.output / "slack-app", quiet=arguments.quiet, say=_say
+        )
+        ok = ok and threads_ok
     _say(
         f"      files in {arguments.output.relative_to(ROOT) if arguments.output.is_relative_to(ROOT) else arguments.output}/"
     )
     _say(f"      finished in {time.monotonic() - started:.1f} s")
     return 0 if ok else 1
+
+
+def run_story_ticks(function: LocalFunction, clock: Any) -> None:
+    """The story's ticks, one progress line each."""
+    for tick in range(1, TICKS + 1):
+        summary = function.invoke()
+        sent = {channel: outcome["sent"] for channel, outcome in summary["channels"].items()}
+        _say(
+            f"      tick {tick}/{TICKS}  [{clock.now():%H:%M}]  listed {summary['listed']:>2}  "
+            f"transitions {summary['transitions']}  sent {sent}"
+            + ("  (first run: history recorded silently)" if summary["baseline"] else "")
+        )
+        clock.advance(TICK_SECONDS)
 
 
 def _log_records(log_path: Path) -> list[dict[str, Any]]:

@@ -195,10 +195,13 @@ def provision(stack: SynthesizedStack, cloud: LocalCloud, *, slack_secret_value:
     topic_arn = environment.get("TOPIC_ARN", "")
     inboxes = _email_inboxes(stack, cloud, refs)
 
-    secret_name = environment.get("SLACK_WEBHOOK_SECRET_NAME")
+    # Webhook mode or app mode: the one Slack secret the stack's function reads.
+    secret_name = environment.get("SLACK_WEBHOOK_SECRET_NAME") or environment.get(
+        "SLACK_BOT_TOKEN_SECRET_NAME"
+    )
     if secret_name:
         if slack_secret_value is None:
-            raise SandboxError("the stack reads a Slack secret but no webhook URL was given")
+            raise SandboxError("the stack reads a Slack secret but no value for it was given")
         cloud.client("secretsmanager").create_secret(Name=secret_name, SecretString=slack_secret_value)
     return Provisioned(
         environment=environment,

@@ -7,6 +7,7 @@ An operator's event (``{"action": "send-test"}``, from ``jobwatch send-test``) i
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from functools import cache, partial
 from typing import Any
@@ -21,6 +22,7 @@ from botocore.config import Config
 from job_monitor.adapters.accounts import AccountClients
 from job_monitor.adapters.dynamodb_state import DynamoStateStore
 from job_monitor.adapters.slack import SlackNotifier, parse_webhook_secret
+from job_monitor.adapters.slack_app import SlackAppNotifier, parse_bot_token_secret
 from job_monitor.adapters.sns import SnsNotifier
 from job_monitor.adapters.sources import job_source
 from job_monitor.domain import TickReport
@@ -103,18 +105,27 @@ def _notifiers() -> tuple[Notifier, ...]:
     if settings.topic_arn:
         notifiers.append(
             SnsNotifier(
-                boto3.client("sns", config=_AWS_CONFIG), topic_arn=settings.topic_arn, options=options
+                boto3.client("sns", config=_AWS_CONFIG),
+                topic_arn=settings.topic_arn,
+                options=options,
+                router=settings.slack_router,
             )
         )
     if settings.slack_secret_name:
-        secrets = SecretsProvider(boto3_client=boto3.client("secretsmanager", config=_AWS_CONFIG))
-        secret_name = settings.slack_secret_name
-
-        def webhook_url(refresh: bool) -> str:
-            value = secrets.get(secret_name, max_age=SECRET_MAX_AGE_SECONDS, force_fetch=refresh)
-            return parse_webhook_secret(str(value))
-
-        notifiers.append(SlackNotifier(webhook_url=webhook_url, options=options))
+        notifiers.append(
+            SlackNotifier(
+                webhook_url=_secret_reader(settings.slack_secret_name, parse_webhook_secret), options=options
+            )
+        )
+    if settings.slack_bot_token_secret_name and settings.slack_router:
+        notifiers.append(
+            SlackAppNotifier(
+                bot_token=_secret_reader(settings.slack_bot_token_secret_name, parse_bot_token_secret),
+                router=settings.slack_router,
+                options=options,
+                api_url=settings.slack_api_url,
+            )
+        )
     return tuple(notifiers)
 
 
@@ -134,6 +145,17 @@ def _monitor(home_account: str) -> tuple[Monitor, Settings]:
         logger=logger,
     )
     return monitor, settings
+
+
+def _secret_reader(secret_name: str, parse: Callable[[str], str]) -> Callable[[bool], str]:
+    """The secret's parsed value, cached for a few minutes; ``refresh`` reads it afresh."""
+    secrets = SecretsProvider(boto3_client=boto3.client("secretsmanager", config=_AWS_CONFIG))
+
+    def read(refresh: bool) -> str:
+        value = secrets.get(secret_name, max_age=SECRET_MAX_AGE_SECONDS, force_fetch=refresh)
+        return parse(str(value))
+
+    return read
 
 
 @logger.inject_lambda_context(clear_state=True)

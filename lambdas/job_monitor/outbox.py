@@ -4,6 +4,9 @@ A transition's messages are owed from the moment ``open_transition`` records it.
 leases its message (``claim``), so overlapping ticks never send it twice; the outcome is recorded
 (``mark_sent`` / ``mark_failed``) and a failed message is retried on later ticks until it is sent
 or its attempts are spent. One channel failing never blocks another.
+
+A channel that keeps threads returns the thread its message started; it is recorded with the job
+before the message counts as sent, and each later claim hands it back to the channel.
 """
 
 from __future__ import annotations
@@ -79,13 +82,16 @@ class Outbox:
             "status": delivery.status,
             "channel": delivery.channel,
         }
-        if not self._store.claim(delivery, now=now, lease_seconds=self._settings.lease_seconds):
+        claimed = self._store.claim(delivery, now=now, lease_seconds=self._settings.lease_seconds)
+        if claimed is None:
             return
         try:
-            self._notifiers[delivery.channel].deliver(delivery.report)
+            thread = self._notifiers[delivery.channel].deliver(claimed.report, thread=claimed.thread)
         except Exception as error:  # one channel failing must never block the others
             self._record_failure(delivery, error, report, now, context)
             return
+        if thread is not None and thread != claimed.thread:  # recorded before the message counts as sent
+            self._store.record_thread(claimed, thread)
         self._store.mark_sent(delivery, now=self._clock())
         with self._lock:
             report.channel(delivery.channel).sent += 1

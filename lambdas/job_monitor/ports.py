@@ -59,14 +59,23 @@ class Cursor:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Thread:
+    """Where a channel keeps a job's conversation: the Slack channel ID and its parent message's ``ts``."""
+
+    channel_id: str
+    ts: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class Delivery:
-    """One (job, status, channel) message still owed."""
+    """One (job, status, channel) message still owed, with the job's thread on that channel if any."""
 
     job_name: str
     status: str
     channel: str
     attempts: int
     report: JobReport
+    thread: Thread | None = None
 
     @property
     def key(self) -> JobKey:
@@ -104,8 +113,15 @@ class StateStore(Protocol):
         """Messages owed and not leased by a running tick."""
         ...
 
-    def claim(self, delivery: Delivery, *, now: datetime, lease_seconds: int) -> bool:
-        """Lease one message for sending; False if it is sent, given up or leased elsewhere."""
+    def claim(self, delivery: Delivery, *, now: datetime, lease_seconds: int) -> Delivery | None:
+        """Lease one message for sending; None if it is sent, given up or leased elsewhere.
+
+        The leased delivery carries the job's thread on its channel as recorded at that moment.
+        """
+        ...
+
+    def record_thread(self, delivery: Delivery, thread: Thread) -> None:
+        """Remember where the channel keeps the job's conversation, before the message counts as sent."""
         ...
 
     def mark_sent(self, delivery: Delivery, *, now: datetime) -> None: ...
@@ -197,8 +213,14 @@ def _bounded(seconds: float | None) -> float | None:
 
 
 class Notifier(Protocol):
-    """One delivery channel. ``deliver`` raises DeliveryFailed; anything else is a bug."""
+    """One delivery channel. ``deliver`` raises DeliveryFailed; anything else is a bug.
+
+    A channel that ``keeps_threads`` is owed a job's running status too (its thread's parent
+    message); ``deliver`` then returns the thread it started, and is handed it back for the job's
+    later statuses. Other channels ignore ``thread`` and return None.
+    """
 
     channel: str
+    keeps_threads: bool
 
-    def deliver(self, report: JobReport) -> None: ...
+    def deliver(self, report: JobReport, *, thread: Thread | None = None) -> Thread | None: ...

@@ -8,6 +8,11 @@ channel's message to one sender. The only window for a duplicate is a crash betw
 accepting a message and ``mark_sent`` recording it: the lease then expires and a later tick
 sends again. Nothing is lost: a transition is recorded only after it is owed on every channel,
 and the discovery cursor never passes a job that was not fully processed.
+
+A channel that keeps threads (Slack in app mode) is owed a job's running status too: its
+message is the thread's parent. The thread it returns is recorded with the job before the
+message counts as sent, and every later claim hands it back, so the finished job's summary
+goes into that thread.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from job_monitor.domain import (
 )
 from job_monitor.outbox import Outbox
 from job_monitor.ports import Cursor, Delivery, JobSource, Notifier, Observation, StateStore
+from job_monitor.routing import owed_channels
 from job_monitor.settings import Settings, SettingsError
 from job_monitor.sources import LocatedSource
 
@@ -70,6 +76,9 @@ class Monitor:
         self._sources = {source.key: source for source in located}
         self._store = store
         self._notifiers = {notifier.channel: notifier for notifier in notifiers}
+        self._threading = tuple((notifier.channel, notifier.keeps_threads) for notifier in notifiers)
+        # A job that starts is news when asked for, and always where it opens a thread.
+        self._announce_starts = settings.notify_started or any(threaded for _, threaded in self._threading)
         self._settings = settings
         self._log = logger
         self._clock = clock
@@ -233,7 +242,7 @@ class Monitor:
                 obs.summary,
                 known.get(obs.summary.key),
                 baseline=baseline,
-                notify_started=self._settings.notify_started,
+                notify_started=self._announce_starts,
             )
             futures[obs.summary.name] = pool.submit(self._act, decision, obs.report, report, now, deadline)
         return {name for name, future in futures.items() if future.result()}
@@ -284,7 +293,9 @@ class Monitor:
                 summary, region=source.region, account_name=source.account_name()
             )
         job_report = with_status(job_report, summary)
-        channels = tuple(self._notifiers)
+        channels = owed_channels(
+            summary.status, self._threading, notify_started=self._settings.notify_started
+        )
         if not self._store.open_transition(
             job_report, previous=decision.previous, channels=channels, now=now
         ):
@@ -370,9 +381,7 @@ class Monitor:
         if described is None:
             self._drop(job.key, "job vanished", report)
             return
-        decision = decide(
-            described.summary(), job, baseline=False, notify_started=self._settings.notify_started
-        )
+        decision = decide(described.summary(), job, baseline=False, notify_started=self._announce_starts)
         if self._act(decision, described, report, now, deadline):
             self._count(report, "reconciled")
             if not is_terminal(described.status) and decision.action is not Action.DROP:

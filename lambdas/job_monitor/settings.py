@@ -12,11 +12,14 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from job_monitor.adapters.slack import WebhookConfigError, validate_url
 from job_monitor.domain import AI_RECOMMENDATION, INFERENCE_RECOMMENDER, JOB_KINDS, JobKey
+from job_monitor.routing import SLACK_CHANNEL_ID, RouteError, SlackRouter, parse_routes
 
 OBJECTIVES = ("cost", "latency", "throughput")
 NOTIFY_STATUSES = ("COMPLETED", "FAILED", "STOPPED")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+SLACK_API_URL = "https://slack.com/api/"
 # The patterns of the APIs the values go to (botocore's service models), so that a value the
 # API would refuse on every tick is refused once, here, by name.
 _TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?")
@@ -43,6 +46,9 @@ class Settings:
     state_table_name: str
     topic_arn: str | None
     slack_secret_name: str | None
+    slack_bot_token_secret_name: str | None
+    slack_router: SlackRouter | None  # app mode: where each job's thread goes
+    slack_api_url: str
     name_contains: str | None
     job_names: tuple[JobKey, ...]
     job_kinds: tuple[str, ...]
@@ -81,7 +87,7 @@ class Settings:
         enabled = []
         if self.topic_arn:
             enabled.append("email")
-        if self.slack_secret_name:
+        if self.slack_secret_name or self.slack_bot_token_secret_name:
             enabled.append("slack")
         return tuple(enabled)
 
@@ -89,14 +95,18 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         reader = _Reader(env)
+        secret_name = (
+            lambda value: bool(_SECRET_NAME.fullmatch(value) or _SECRET_ARN.fullmatch(value)),
+            "a secret name (up to 512 letters, digits and /_+=.@-) or a Secrets Manager secret ARN",
+        )
+        bot_token_secret_name = reader.matching("SLACK_BOT_TOKEN_SECRET_NAME", *secret_name)
         settings = cls(
             state_table_name=reader.required("STATE_TABLE_NAME"),
             topic_arn=_topic_arn(reader.optional("TOPIC_ARN")),
-            slack_secret_name=reader.matching(
-                "SLACK_WEBHOOK_SECRET_NAME",
-                lambda value: bool(_SECRET_NAME.fullmatch(value) or _SECRET_ARN.fullmatch(value)),
-                "a secret name (up to 512 letters, digits and /_+=.@-) or a Secrets Manager secret ARN",
-            ),
+            slack_secret_name=reader.matching("SLACK_WEBHOOK_SECRET_NAME", *secret_name),
+            slack_bot_token_secret_name=bot_token_secret_name,
+            slack_router=_slack_router(reader, app_mode=bot_token_secret_name is not None),
+            slack_api_url=_api_url(reader.optional("SLACK_API_URL")),
             name_contains=reader.matching(
                 "NAME_CONTAINS",
                 lambda value: bool(_NAME_CONTAINS.fullmatch(value)),
@@ -131,8 +141,16 @@ class Settings:
             )
             or DEFAULT_READER_ROLE_NAME,
         )
+        if settings.slack_secret_name and settings.slack_bot_token_secret_name:
+            raise SettingsError(
+                "SLACK_WEBHOOK_SECRET_NAME and SLACK_BOT_TOKEN_SECRET_NAME are both set: Slack's webhook "
+                "mode and app mode are alternatives, unset one"
+            )
         if not settings.channels:
-            raise SettingsError("no channel configured: set TOPIC_ARN, SLACK_WEBHOOK_SECRET_NAME or both")
+            raise SettingsError(
+                "no channel configured: set TOPIC_ARN, SLACK_WEBHOOK_SECRET_NAME or "
+                "SLACK_BOT_TOKEN_SECRET_NAME (with SLACK_CHANNEL)"
+            )
         if not settings.discover_jobs and not settings.job_names:
             raise SettingsError("DISCOVER_JOBS is false and JOB_NAMES is empty: there is nothing to watch")
         unwatched = sorted({str(key) for key in settings.job_names if key.kind not in settings.job_kinds})
@@ -160,6 +178,40 @@ def log_level(env: Mapping[str, str] | None = None) -> str:
                 raise SettingsError(f"{name} must be one of {', '.join(LOG_LEVELS)}, got {value!r}")
             return value.upper()
     return "INFO"
+
+
+def _slack_router(reader: _Reader, *, app_mode: bool) -> SlackRouter | None:
+    """App mode's routes; SLACK_CHANNEL is its default and required, and useless without it."""
+    channel = reader.matching(
+        "SLACK_CHANNEL",
+        lambda value: bool(SLACK_CHANNEL_ID.fullmatch(value)),
+        "a Slack channel ID (C, G or D then 8 to 12 upper-case letters and digits, as in the channel's details)",
+    )
+    routes_text = reader.optional("SLACK_ROUTES")
+    try:
+        routes = parse_routes(routes_text)
+    except RouteError as error:
+        raise SettingsError(f"SLACK_ROUTES: {error}") from None
+    if not app_mode:
+        if channel or routes:
+            raise SettingsError(
+                "SLACK_CHANNEL and SLACK_ROUTES are for Slack's app mode: set SLACK_BOT_TOKEN_SECRET_NAME too"
+            )
+        return None
+    if channel is None:
+        raise SettingsError(
+            "SLACK_CHANNEL is required with SLACK_BOT_TOKEN_SECRET_NAME: the default channel ID"
+        )
+    return SlackRouter(default_channel=channel, routes=routes)
+
+
+def _api_url(value: str | None) -> str:
+    if value is None:
+        return SLACK_API_URL
+    try:
+        return validate_url(value, what="SLACK_API_URL")
+    except WebhookConfigError as error:
+        raise SettingsError(str(error)) from None
 
 
 def _topic_arn(value: str | None) -> str | None:

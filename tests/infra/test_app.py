@@ -109,6 +109,15 @@ def test_bad_context_is_a_clear_error_at_synth_time(tmp_path: Path) -> None:
         ({"slack_webhook_secret_name": "jobwatch/slack", "alarm_emails": ""}, "alarm_emails: is empty"),
         ({"notify_emails": "a@example.com", "name_contains": ""}, "name_contains: is empty"),
         ({"notify_emails": "a@example.com", "kms_key": "alias/jobwatch"}, "kms_key: must be a KMS key ARN"),
+        (
+            {
+                "notify_emails": "a@example.com",
+                "slack_bot_token_secret_name": "b",
+                "slack_channel": "C0123ABCDEF",
+                "slack_routes": "bert-*",
+            },
+            r"slack_routes: 'bert-\*' is not a rule of the form pattern=channelID",
+        ),
     ],
 )
 def test_each_bad_key_is_named(context: dict[str, str], message: str) -> None:

@@ -133,7 +133,10 @@ def test_layer_arn_pattern_agrees_with_lambdas_model() -> None:
 def test_kms_key_arns_are_checked_and_tied_to_what_they_encrypt() -> None:
     slack = {"slack_webhook_secret_name": "jobwatch/slack"}
     assert props(**slack, slack_secret_kms_key_arn=KEY_ARN).slack_secret_kms_key_arn == KEY_ARN
-    with pytest.raises(ConfigError, match=r"^slack_secret_kms_key_arn: set slack_webhook_secret_name too"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^slack_secret_kms_key_arn: set slack_webhook_secret_name or slack_bot_token_secret_name too",
+    ):
         props(slack_secret_kms_key_arn=KEY_ARN)
     with pytest.raises(
         ConfigError, match=r"^slack_secret_kms_key_arn: must be a KMS key ARN, .*\(not an alias\)"
@@ -177,3 +180,45 @@ def test_job_names_are_checked_against_their_kind(
     with pytest.raises(ConfigError, match=r"^job_names: ") as refused:
         props(job_names=job_names, job_kinds=job_kinds)
     assert problem in str(refused.value)
+
+
+APP_MODE = {"slack_bot_token_secret_name": "jobwatch/slack-bot", "slack_channel": "C0123ABCDEF"}
+
+
+def test_slack_app_mode_takes_a_channel_and_ordered_routes() -> None:
+    configured = props(**APP_MODE, slack_routes=(("bert-*", "C0BERT0TEAM"), ("llama-?", "G0LLAMA0TEAM")))
+    assert configured.slack_secret_name == "jobwatch/slack-bot"
+    assert configured.slack_routes == (("bert-*", "C0BERT0TEAM"), ("llama-?", "G0LLAMA0TEAM"))
+    assert MonitorProps(**APP_MODE, alarm_emails=()).slack_secret_name == "jobwatch/slack-bot"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {**APP_MODE, "slack_webhook_secret_name": "jobwatch/slack"},
+            r"^slack_bot_token_secret_name: Slack's app mode replaces the webhook; set it or slack_webhook_secret_name, not both",
+        ),
+        ({"slack_bot_token_secret_name": "jobwatch/slack-bot"}, r"^slack_channel: required with"),
+        ({"slack_channel": "C0123ABCDEF"}, r"^slack_channel: is for Slack's app mode"),
+        ({"slack_routes": (("a*", "C0123ABCDEF"),)}, r"^slack_routes: is for Slack's app mode"),
+        ({**APP_MODE, "slack_channel": "#ml-team"}, r"^slack_channel: '#ml-team' is not a Slack channel ID"),
+        ({**APP_MODE, "slack_channel": "c0123abcdef"}, r"^slack_channel: .* is not a Slack channel ID"),
+        (
+            {**APP_MODE, "slack_routes": (("bert-*", "C0BERT"),)},
+            r"^slack_routes: 'C0BERT' is not a Slack channel ID",
+        ),
+        (
+            {**APP_MODE, "slack_routes": (("bert prod", "C0BERT0TEAM"),)},
+            r"^slack_routes: 'bert prod' may hold only job-name characters",
+        ),
+        (
+            {**APP_MODE, "slack_routes": (("bert-*", "C0BERT0TEAM"), ("bert-*", "C0OTHER0TEAM"))},
+            r"^slack_routes: the pattern 'bert-\*' has two rules",
+        ),
+        ({**APP_MODE, "slack_bot_token_secret_name": "no spaces"}, r"^slack_bot_token_secret_name: must be"),
+    ],
+)
+def test_slack_app_mode_refuses_what_would_fail_later(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        props(**overrides)

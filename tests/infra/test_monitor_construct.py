@@ -361,7 +361,7 @@ def test_slack_secret_kms_key_gets_exactly_decrypt_through_secrets_manager() -> 
     on_the_key = [s for s in role_statements(template) if s["Resource"] == KEY_ARN]
     assert on_the_key == [
         {
-            "Sid": "DecryptSlackWebhookSecret",
+            "Sid": "DecryptSlackSecret",
             "Effect": "Allow",
             "Action": "kms:Decrypt",
             "Resource": KEY_ARN,
@@ -585,3 +585,47 @@ def test_reserved_concurrency_is_opt_in(template: Template) -> None:
     assert "ReservedConcurrentExecutions" not in function_properties(template)
     guarded = build(MonitorProps(notify_emails=("a@example.com",), reserved_concurrency=1))
     assert function_properties(guarded)["ReservedConcurrentExecutions"] == 1
+
+
+APP_PROPS = MonitorProps(
+    notify_emails=("ml-team@example.com",),
+    slack_bot_token_secret_name="jobwatch/slack-bot",
+    slack_channel="C0123ABCDEF",
+    slack_routes=(("bert-*", "C0BERT0TEAM"), ("llama-*", "C0LLAMA0TEAM")),
+)
+
+
+@pytest.fixture(scope="module")
+def app_template() -> Template:
+    return build(APP_PROPS)
+
+
+def test_slack_app_mode_reaches_the_function_and_the_settings_read_it(app_template: Template) -> None:
+    variables = function_properties(app_template)["Environment"]["Variables"]
+    assert variables["SLACK_BOT_TOKEN_SECRET_NAME"] == "jobwatch/slack-bot"
+    assert variables["SLACK_CHANNEL"] == "C0123ABCDEF"
+    assert variables["SLACK_ROUTES"] == "bert-*=C0BERT0TEAM,llama-*=C0LLAMA0TEAM"
+    assert "SLACK_WEBHOOK_SECRET_NAME" not in variables
+    resolved = {
+        name: value if isinstance(value, str) else "arn:aws:sns:us-east-1:123456789012:from-a-reference"
+        for name, value in variables.items()
+        if name != "STATE_TABLE_NAME"
+    }
+    settings = Settings.from_env({**resolved, "STATE_TABLE_NAME": "from-a-reference"})
+    assert settings.channels == ("email", "slack")
+    assert settings.slack_router is not None
+    assert settings.slack_router.channel_for("llama-7b-sweep") == "C0LLAMA0TEAM"
+    assert settings.slack_router.channel_for("t5-small") == "C0123ABCDEF"
+
+
+def test_slack_app_mode_may_read_only_the_bot_token_secret(app_template: Template) -> None:
+    statements = role_statements(app_template)
+    secret_statements = [s for s in statements if "secretsmanager" in json.dumps(s["Action"])]
+    assert len(secret_statements) == 1
+    [statement] = secret_statements
+    assert statement["Action"] == "secretsmanager:GetSecretValue"
+    assert "secret:jobwatch/slack-bot-??????" in json.dumps(statement["Resource"])
+    text = json.dumps(app_template.to_json())
+    assert "xoxb-" not in text
+    assert "bot_token" not in text
+    assert not app_template.find_resources("AWS::SecretsManager::Secret")

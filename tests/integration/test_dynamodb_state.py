@@ -18,7 +18,7 @@ from job_monitor.domain import (
     JobSummary,
     KnownJob,
 )
-from job_monitor.ports import Cursor, Delivery
+from job_monitor.ports import Cursor, Delivery, Thread
 from moto import mock_aws
 
 from tests.support.tables import create_state_table
@@ -144,3 +144,74 @@ def test_each_kind_has_its_own_cursor(store: DynamoStateStore) -> None:
     store.save_cursor(AI_RECOMMENDATION, Cursor(after=NOW - timedelta(days=1)))
     assert store.load_cursor(IR) == Cursor(after=NOW)
     assert store.load_cursor(AI_RECOMMENDATION) == Cursor(after=NOW - timedelta(days=1))
+
+
+RUNNING = JobReport(name="sweep", status=IN_PROGRESS, region="us-east-1", last_modified=NOW)
+THREAD = Thread(channel_id="C0DEFAULT01", ts="1764400001.000001")
+
+
+def test_a_thread_recorded_with_the_parent_is_handed_back_with_the_finish(store: DynamoStateStore) -> None:
+    assert store.open_transition(RUNNING, previous=None, channels=("slack",), now=NOW)
+    parent = Delivery(job_name="sweep", status=IN_PROGRESS, channel="slack", attempts=0, report=RUNNING)
+    claimed = store.claim(parent, now=NOW, lease_seconds=60)
+    assert claimed is not None
+    assert claimed.thread is None
+    store.record_thread(claimed, THREAD)
+    store.mark_sent(claimed, now=NOW)
+
+    previous = KnownJob(name="sweep", status=IN_PROGRESS)
+    assert store.open_transition(REPORT, previous=previous, channels=("email", "slack"), now=NOW)
+    [email, slack] = store.due_deliveries(now=NOW, limit=10)
+    assert (email.thread, slack.thread) == (None, THREAD)
+    final = store.claim(delivery("slack"), now=NOW, lease_seconds=60)
+    assert final is not None
+    assert final.thread == THREAD
+    assert store.claim(delivery("slack"), now=NOW, lease_seconds=60) is None  # leased: one sender
+
+
+def test_a_thread_is_recorded_on_an_item_written_before_threads_existed(store: DynamoStateStore) -> None:
+    assert store.open_transition(RUNNING, previous=None, channels=("slack",), now=NOW)
+    client = boto3.client("dynamodb")
+    client.update_item(TableName="state", Key={"pk": {"S": "job#sweep"}}, UpdateExpression="REMOVE threads")
+    parent = Delivery(job_name="sweep", status=IN_PROGRESS, channel="slack", attempts=0, report=RUNNING)
+
+    store.record_thread(parent, THREAD)
+
+    claimed = store.claim(parent, now=NOW, lease_seconds=60)
+    assert claimed is not None
+    assert claimed.thread == THREAD
+
+
+def test_recording_a_thread_for_a_forgotten_job_creates_nothing(store: DynamoStateStore) -> None:
+    parent = Delivery(job_name="gone", status=IN_PROGRESS, channel="slack", attempts=0, report=RUNNING)
+    store.record_thread(parent, THREAD)
+    assert boto3.client("dynamodb").scan(TableName="state")["Items"] == []
+
+
+def test_settled_entries_whose_outbox_was_never_closed_cannot_hide_owed_messages(
+    store: DynamoStateStore,
+) -> None:
+    """A crash between the last settle and closing the outbox leaves a settled entry in the index."""
+    client = boto3.client("dynamodb")
+    for number in range(5):
+        report = JobReport(name=f"done-{number}", status=COMPLETED, region="us-east-1", last_modified=NOW)
+        assert store.open_transition(report, previous=None, channels=("slack",), now=NOW)
+        client.update_item(
+            TableName="state",
+            Key={"pk": {"S": f"job#done-{number}"}},
+            UpdateExpression="SET deliveries.slack.#state = :sent",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={":sent": {"S": "sent"}},
+        )
+    later = NOW + timedelta(minutes=5)
+    owed = JobReport(name="owed", status=COMPLETED, region="us-east-1", last_modified=later)
+    assert store.open_transition(owed, previous=None, channels=("slack",), now=later)
+
+    first = store.due_deliveries(now=later, limit=5)  # the settled entries fill the page
+    second = store.due_deliveries(now=later, limit=5)
+
+    assert first == []
+    assert [delivery.job_name for delivery in second] == ["owed"]
+    closed = client.get_item(TableName="state", Key={"pk": {"S": "job#done-0"}})["Item"]
+    assert "outbox_shard" not in closed
+    assert "expires_at" in closed

@@ -12,6 +12,7 @@ from job_monitor.adapters.sns import SnsNotifier
 from job_monitor.domain import COMPLETED, FAILED
 from job_monitor.messages import MessageOptions
 from job_monitor.ports import DeliveryFailed
+from job_monitor.routing import SlackRouter, parse_routes
 from moto import mock_aws
 
 from tests.support.reports import sample_report
@@ -87,3 +88,23 @@ def test_a_lone_surrogate_in_job_text_is_delivered(topic: Topic) -> None:
 
     [envelope] = topic.received(queue)
     assert json.loads(envelope["Message"])["failure_reason"] == "\ufffd"
+
+
+def test_each_message_carries_its_routed_channel_so_a_team_can_filter_on_it(topic: Topic) -> None:
+    router = SlackRouter(default_channel="C0DEFAULT01", routes=parse_routes("bert-*=C0BERT0TEAM"))
+    bert_team = topic.queue("bert-team", filter_policy={"slack_channel": ["C0BERT0TEAM"]})
+    everyone = topic.queue("everyone")
+    notifier = SnsNotifier(boto3.client("sns"), topic_arn=topic.arn, options=MessageOptions(), router=router)
+
+    notifier.deliver(sample_report(COMPLETED, "bert-sweep"))
+    notifier.deliver(sample_report(FAILED, "t5-small"))
+
+    [only] = topic.received(bert_team)
+    assert only["MessageAttributes"]["job_name"]["Value"] == "bert-sweep"
+    routed = {
+        envelope["MessageAttributes"]["job_name"]["Value"]: envelope["MessageAttributes"]["slack_channel"][
+            "Value"
+        ]
+        for envelope in topic.received(everyone)
+    }
+    assert routed == {"bert-sweep": "C0BERT0TEAM", "t5-small": "C0DEFAULT01"}

@@ -53,3 +53,26 @@ def test_short_soak_over_three_sources_one_unreachable_loses_nothing() -> None:
     assert result.ok
     # Each kind's source in the unreachable account fails on every tick, and says so.
     assert result.error_logs["could not list jobs; discovery waits for the next tick"] >= 2 * 30
+
+
+def test_short_soak_in_slack_app_mode_keeps_the_same_invariants_and_threads_the_jobs() -> None:
+    result = run_soak(jobs=100, ticks=35, seed=5, faults=Faults(), slack_app=True)
+    print(result.table())
+
+    assert result.slack_mode == "app"
+    assert result.transitions > 60
+    assert sum(result.lost.values()) == 0
+    assert result.duplicates.get("unexplained", 0) == 0
+    assert result.duplicates["crash between send and record"] <= result.crashes_in_window
+    assert result.tick_errors.get("unexpected", 0) == 0
+    assert not result.secret_in_logs
+    assert not result.secret_in_table
+    assert result.redirects_followed == 0
+    assert result.ok
+    injected = {kind for kind, count in result.faults.items() if count}
+    assert {"Slack secret: token wrapped onto two lines", "Slack secret: a revoked token"} <= injected
+    assert any(kind.startswith("slack chat.update ") for kind in injected)  # the update is retried too
+    assert any(kind.endswith(" ratelimited") for kind in injected)
+    assert result.delivered["slack parents"] > result.transitions / 2  # most jobs were seen running
+    assert result.delivered["slack"] >= result.transitions
+    assert result.delivered["email"] >= result.transitions

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from job_monitor.domain import INFERENCE_RECOMMENDER, JobReport, JobSummary
-from job_monitor.ports import DeliveryFailed, Observation
+from job_monitor.ports import DeliveryFailed, Observation, Thread
 
 
 class FakeJobSource:
@@ -68,8 +68,9 @@ class RecordingNotifier:
     delivered: list[JobReport] = field(default_factory=list)
     failures: list[DeliveryFailed] = field(default_factory=list)
     down: bool = False
+    keeps_threads = False
 
-    def deliver(self, report: JobReport) -> None:
+    def deliver(self, report: JobReport, *, thread: Thread | None = None) -> None:
         if self.down:
             raise DeliveryFailed(f"{self.channel} is down")
         if self.failures:

@@ -30,6 +30,7 @@ from job_monitor.adapters.sagemaker_ai import report_from_description as ai_repo
 from job_monitor.domain import (
     COMPLETED,
     FAILED,
+    IN_PROGRESS,
     STOPPED,
     JobReport,
     Origin,
@@ -49,6 +50,7 @@ from job_monitor.messages import (
     render_summary_json,
     sns_publication,
 )
+from job_monitor.thread_messages import render_parent
 from slack_sdk.models.blocks import Block
 
 TESTS = Path(__file__).resolve().parent.parent
@@ -155,6 +157,41 @@ def test_slack_blocks_are_valid_block_kit(case: str) -> None:
         assert model is not None, block
         model.validate_json()
         assert model.to_dict() == block
+
+
+def _running(case: str) -> JobReport:
+    """The job as its thread's parent first shows it: running, nothing finished yet."""
+    return replace(load(case), status=IN_PROGRESS, completed_at=None, recommendations=(), failure_reason=None)
+
+
+THREAD_CASES = ("default_completed", "failed_hostile", "stopped", "long_name")
+
+
+@pytest.mark.parametrize("case", THREAD_CASES)
+def test_slack_thread_parent_golden(case: str) -> None:
+    """The parent posted when the job starts, and the same message updated in place when it ends."""
+    golden(f"{case}.parent-running.json", pretty(render_parent(_running(case), OPTIONS)))
+    golden(f"{case}.parent-final.json", pretty(render_parent(load(case), OPTIONS)))
+
+
+@pytest.mark.parametrize("case", THREAD_CASES)
+def test_slack_thread_parent_is_valid_block_kit(case: str) -> None:
+    for report in (_running(case), load(case)):
+        message = render_parent(report, OPTIONS)
+        assert message["text"]
+        for block in message["blocks"]:
+            model = Block.parse(block)
+            assert model is not None, block
+            model.validate_json()
+            assert model.to_dict() == block
+
+
+def test_slack_thread_parent_keeps_job_text_inert() -> None:
+    report = replace(load("failed_hostile"), name="x", model="<!channel> @here <https://evil.example|ok>")
+    text = json.dumps(render_parent(report, OPTIONS))
+    assert "<!channel>" not in text
+    assert "@here" not in text
+    assert "<https://evil" not in text
 
 
 @pytest.mark.parametrize("case", IR_CASES)

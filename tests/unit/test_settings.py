@@ -136,3 +136,39 @@ def test_job_kinds_default_to_both_and_job_names_name_their_kind() -> None:
         {**BASE, "SLACK_WEBHOOK_SECRET_NAME": "s", "JOB_KINDS": " ai-recommendation "}
     )
     assert only_ai.job_kinds == (AI_RECOMMENDATION,)
+
+
+APP = {"SLACK_BOT_TOKEN_SECRET_NAME": "jobwatch/slack-bot", "SLACK_CHANNEL": "C0123ABCDEF"}
+
+
+def test_slack_app_mode_routes_and_api_url() -> None:
+    settings = Settings.from_env({**BASE, **APP, "SLACK_ROUTES": "bert-*=C0BERT0TEAM"})
+    assert settings.channels == ("email", "slack")
+    assert settings.slack_router is not None
+    assert settings.slack_router.channel_for("bert-1") == "C0BERT0TEAM"
+    assert settings.slack_router.channel_for("t5") == "C0123ABCDEF"
+    assert settings.slack_api_url == "https://slack.com/api/"
+    local = Settings.from_env({**BASE, **APP, "SLACK_API_URL": "http://127.0.0.1:8080/api/"})
+    assert local.slack_api_url == "http://127.0.0.1:8080/api/"
+    assert Settings.from_env(BASE).slack_router is None
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {**APP, "SLACK_WEBHOOK_SECRET_NAME": "s"},
+            "SLACK_WEBHOOK_SECRET_NAME and SLACK_BOT_TOKEN_SECRET_NAME are both set",
+        ),
+        ({"SLACK_BOT_TOKEN_SECRET_NAME": "s"}, "SLACK_CHANNEL is required with SLACK_BOT_TOKEN_SECRET_NAME"),
+        ({"SLACK_CHANNEL": "C0123ABCDEF"}, "SLACK_CHANNEL and SLACK_ROUTES are for Slack's app mode"),
+        ({**APP, "SLACK_CHANNEL": "#ml"}, "SLACK_CHANNEL must be a Slack channel ID"),
+        ({**APP, "SLACK_ROUTES": "bert-*=ml"}, r"SLACK_ROUTES: 'bert-\*=ml': 'ml' is not a Slack channel ID"),
+        ({**APP, "SLACK_BOT_TOKEN_SECRET_NAME": "a b"}, "SLACK_BOT_TOKEN_SECRET_NAME must be a secret name"),
+        ({**APP, "SLACK_API_URL": "http://slack.example.com/api/"}, "SLACK_API_URL must use https://"),
+        ({**APP, "SLACK_API_URL": "https://user:pw@slack.com/api/"}, "SLACK_API_URL must not contain a user"),
+    ],
+)
+def test_slack_app_mode_refuses_what_would_fail_every_tick(overrides: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env({**BASE, **overrides})

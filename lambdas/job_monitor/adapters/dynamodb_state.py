@@ -8,8 +8,9 @@ Item layout (partition key ``pk``), keyed on a job's full identity (JobKey):
   (the sparse ``active-index``; the shard is ``active`` for Inference Recommender, ``active#<kind>``
   for the others, so each kind's running jobs are one query); while a message is owed, ``notified_status``, ``report`` (the
   frozen JobReport), ``deliveries`` (per channel: state, attempts, lease) and
-  ``outbox_shard``/``outbox_due`` (the sparse ``outbox-index``); once finished and delivered,
-  ``expires_at`` for TTL.
+  ``outbox_shard``/``outbox_due`` (the sparse ``outbox-index``); ``threads`` (per channel that
+  keeps threads: the Slack channel ID and ``ts`` of the job's parent message); once finished and
+  delivered, ``expires_at`` for TTL.
 - ``cursor`` (Inference Recommender) and ``cursor#<kind>``: ``modified_after`` (epoch
   microseconds), where that kind's discovery resumes.
 
@@ -24,6 +25,7 @@ and its own first-run baseline.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -41,7 +43,7 @@ from job_monitor.domain import (
     Origin,
     is_terminal,
 )
-from job_monitor.ports import Cursor, Delivery
+from job_monitor.ports import Cursor, Delivery, Thread
 
 ACTIVE_INDEX = "active-index"
 OUTBOX_INDEX = "outbox-index"
@@ -192,6 +194,7 @@ class DynamoStateStore:
             outbox_shard=_OWED,
             outbox_due=_epoch(now),
         )
+        update.set_if_absent(threads={})
         update.remove("expires_at")
         return self._update(update, previous)
 
@@ -241,7 +244,14 @@ class DynamoStateStore:
         for page in pages:
             for raw in page.get("Items", []):
                 item = _plain(raw)
+                if all(entry.get("state") != _PENDING for entry in item.get("deliveries", {}).values()):
+                    # Settled, but the invocation that settled it died before closing its outbox
+                    # entry: close it now, or such entries would pile up at the head of the index
+                    # and hide the messages still owed behind them.
+                    self._close_outbox(item, now)
+                    continue
                 report = JobReport.from_json(item["report"])
+                threads = item.get("threads", {})
                 for channel, state in sorted(item.get("deliveries", {}).items()):
                     lease = state.get("lease_until")
                     if state.get("state") == _PENDING and (lease is None or lease < _epoch(now)):
@@ -252,14 +262,15 @@ class DynamoStateStore:
                                 channel=channel,
                                 attempts=int(state.get("attempts", 0)),
                                 report=report,
+                                thread=_thread(threads.get(channel)),
                             )
                         )
         return owed
 
-    def claim(self, delivery: Delivery, *, now: datetime, lease_seconds: int) -> bool:
+    def claim(self, delivery: Delivery, *, now: datetime, lease_seconds: int) -> Delivery | None:
         lease = _epoch(now) + lease_seconds
         try:
-            self._client.update_item(
+            response = self._client.update_item(
                 TableName=self._table,
                 Key=_job_key(delivery.key),
                 UpdateExpression="SET deliveries.#ch.lease_until = :lease, outbox_due = :lease",
@@ -274,12 +285,43 @@ class DynamoStateStore:
                     ":status": {"S": delivery.status},
                     ":pending": {"S": _PENDING},
                 },
+                ReturnValues="ALL_NEW",
             )
         except ClientError as error:
             if _is_conflict(error):
-                return False
+                return None
             raise
-        return True
+        threads = _plain(response["Attributes"]).get("threads", {})
+        return replace(delivery, thread=_thread(threads.get(delivery.channel)))
+
+    def record_thread(self, delivery: Delivery, thread: Thread) -> None:
+        """One write, made before ``mark_sent``: a crash between the two leaves the thread known."""
+        value = {"M": {"channel_id": {"S": thread.channel_id}, "ts": {"S": thread.ts}}}
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_job_key(delivery.key),
+                UpdateExpression="SET #threads.#ch = :thread",
+                ConditionExpression="attribute_exists(#threads)",
+                ExpressionAttributeNames={"#threads": "threads", "#ch": delivery.channel},
+                ExpressionAttributeValues={":thread": value},
+            )
+        except ClientError as error:
+            if not _is_conflict(error):
+                raise
+            # An item written before threads existed: the map is created with this thread in it.
+            try:
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=_job_key(delivery.key),
+                    UpdateExpression="SET #threads = :threads",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeNames={"#threads": "threads"},
+                    ExpressionAttributeValues={":threads": {"M": {delivery.channel: value}}},
+                )
+            except ClientError as failure:
+                if not _is_conflict(failure):  # the job was forgotten meanwhile: nothing to record
+                    raise
 
     def mark_sent(self, delivery: Delivery, *, now: datetime) -> None:
         self._settle(delivery, state=_SENT, due=now, now=now, error=None)
@@ -422,6 +464,12 @@ class _StatusUpdate:
             self.names[f"#{key}"] = key
             self.values[f":{key}"] = _serializer.serialize(_to_dynamo(item))
 
+    def set_if_absent(self, **pairs: Any) -> None:
+        for key, item in pairs.items():
+            self._sets.append(f"#{key} = if_not_exists(#{key}, :{key})")
+            self.names[f"#{key}"] = key
+            self.values[f":{key}"] = _serializer.serialize(_to_dynamo(item))
+
     def remove(self, *attributes: str) -> None:
         for attribute in attributes:
             if attribute in self._removes:
@@ -446,6 +494,12 @@ class _StatusUpdate:
             "ExpressionAttributeNames": used_names,
             "ExpressionAttributeValues": used_values,
         }
+
+
+def _thread(value: Any) -> Thread | None:
+    if not isinstance(value, dict) or "channel_id" not in value or "ts" not in value:
+        return None
+    return Thread(channel_id=str(value["channel_id"]), ts=str(value["ts"]))
 
 
 def _to_dynamo(value: Any) -> Any:

@@ -8,6 +8,7 @@ only its type, the status code and Slack's own short error code do.
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import json
 import re
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 
 from job_monitor.domain import JobReport
 from job_monitor.messages import MessageOptions, render_slack
-from job_monitor.ports import DeliveryFailed
+from job_monitor.ports import DeliveryFailed, Thread
 
 # Slack answers these when the webhook itself is revoked, its channel archived or deleted.
 _GONE = {403: "action_prohibited", 404: "no_service or channel_not_found", 410: "channel_is_archived"}
@@ -59,15 +60,20 @@ def parse_webhook_secret(secret_value: str) -> str:
 
 
 def validate_webhook_url(url: str) -> str:
+    """The webhook URL, checked by :func:`validate_url`."""
+    return validate_url(url, what="the Slack webhook URL")
+
+
+def validate_url(url: str, *, what: str) -> str:
     """A URL the HTTP layer will send as it is: one line of printable ASCII, no user name or
     password, a valid host, and https (http only on a loopback host, for local runs and tests).
 
     Refusing here, once per secret read, keeps the HTTP layer from ever raising an error that
-    quotes the URL. No message names any part of the URL.
+    quotes the URL. No message names any part of the URL; ``what`` names the URL itself.
     """
     if not url.isascii() or any(character.isspace() or not character.isprintable() for character in url):
         raise WebhookConfigError(
-            "the Slack webhook URL contains a space, a line break or a character a URL cannot hold "
+            f"{what} contains a space, a line break or a character a URL cannot hold "
             "(a wrapped paste?): store it on one line, exactly as Slack shows it"
         )
     try:
@@ -75,21 +81,19 @@ def validate_webhook_url(url: str) -> str:
         host = parts.hostname
         parts.port  # noqa: B018 - parsing the port is the check
     except ValueError:
-        raise WebhookConfigError("the Slack webhook URL does not parse (check its host and port)") from None
+        raise WebhookConfigError(f"{what} does not parse (check its host and port)") from None
     if "@" in parts.netloc:
-        raise WebhookConfigError("the Slack webhook URL must not contain a user name or password")
+        raise WebhookConfigError(f"{what} must not contain a user name or password")
     if not host:
-        raise WebhookConfigError("the Slack webhook URL has no host")
+        raise WebhookConfigError(f"{what} has no host")
     if not _is_valid_host(host):
-        raise WebhookConfigError("the Slack webhook URL's host is not a valid host name")
+        raise WebhookConfigError(f"{what}'s host is not a valid host name")
     if parts.scheme == "https":
         return url
     if parts.scheme == "http" and _is_loopback(host):
         return url
     named = f"{parts.scheme}://" if parts.scheme in _KNOWN_SCHEMES else "another scheme"
-    raise WebhookConfigError(
-        f"the Slack webhook URL must use https:// (http:// is allowed only on loopback), got {named}"
-    )
+    raise WebhookConfigError(f"{what} must use https:// (http:// is allowed only on loopback), got {named}")
 
 
 def _is_valid_host(host: str) -> bool:
@@ -119,6 +123,7 @@ class SlackNotifier:
     """
 
     channel = "slack"
+    keeps_threads = False  # a webhook cannot thread: no message id comes back
 
     def __init__(
         self, *, webhook_url: Callable[[bool], str], options: MessageOptions, timeout_seconds: float = 5.0
@@ -128,7 +133,7 @@ class SlackNotifier:
         self._timeout = timeout_seconds
         self._refresh = False
 
-    def deliver(self, report: JobReport) -> None:
+    def deliver(self, report: JobReport, *, thread: Thread | None = None) -> None:
         try:
             url = self._webhook_url(self._refresh)
         except WebhookConfigError as error:
@@ -186,9 +191,9 @@ def _short_body(error: urllib.error.HTTPError) -> str:
     return body if _SLACK_ERROR_CODE.fullmatch(body) else "an unexpected body"
 
 
-def _retry_after(error: urllib.error.HTTPError) -> float | None:
+def _retry_after(answer: urllib.error.HTTPError | http.client.HTTPResponse) -> float | None:
     """Seconds to wait; DeliveryFailed bounds the value, however large the header says."""
-    value = error.headers.get("Retry-After") if error.headers else None
+    value = answer.headers.get("Retry-After") if answer.headers else None
     try:
         return float(value) if value is not None else None
     except ValueError:

@@ -8,28 +8,38 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from job_monitor.domain import JobReport
 from job_monitor.messages import MessageOptions, sns_publication
-from job_monitor.ports import DeliveryFailed
+from job_monitor.ports import DeliveryFailed, Thread
+from job_monitor.routing import SlackRouter
+
+# The message attribute that carries the Slack channel a job is routed to.
+ROUTE_ATTRIBUTE = "slack_channel"
 
 
 class SnsNotifier:
     """Implements ports.Notifier for the ``email`` channel over a ``boto3.client("sns")``."""
 
     channel = "email"
+    keeps_threads = False
 
-    def __init__(self, client: Any, *, topic_arn: str, options: MessageOptions) -> None:
+    def __init__(
+        self, client: Any, *, topic_arn: str, options: MessageOptions, router: SlackRouter | None = None
+    ) -> None:
         self._client = client
         self._topic_arn = topic_arn
         self._options = options
+        self._router = router
 
-    def deliver(self, report: JobReport) -> None:
+    def deliver(self, report: JobReport, *, thread: Thread | None = None) -> None:
         publication = sns_publication(report, self._options)
+        attributes = dict(publication.attributes)
+        if self._router is not None:  # the job's team, as its Slack route names it: email can filter on it
+            attributes[ROUTE_ATTRIBUTE] = self._router.channel_for(report.name)
         arguments: dict[str, Any] = {
             "TopicArn": self._topic_arn,
             "Subject": publication.subject,
             "Message": publication.message,
             "MessageAttributes": {
-                name: {"DataType": "String", "StringValue": value}
-                for name, value in publication.attributes.items()
+                name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()
             },
         }
         if publication.message_structure:
