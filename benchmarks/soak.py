@@ -43,7 +43,7 @@ import urllib.request
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +138,7 @@ class SoakResult:
     redirects_followed: int = 0
     slack_mode: str = "webhook"
     parents_left_running: int = 0  # app mode: jobs that ended whose thread's parent still says running
+    clock_ahead_seconds: float = 0.0  # the most the function's clock ran ahead of the service's
     error_logs: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -185,6 +186,7 @@ class SoakResult:
             (f"{secret} found in logs", "yes" if self.secret_in_logs else "no"),
             (f"{secret} found in the state table", "yes" if self.secret_in_table else "no"),
             ("Slack redirects followed", self.redirects_followed),
+            ("function clock ahead of the service's, at most", f"{self.clock_ahead_seconds:.1f} s"),
             ("wall time", f"{self.seconds:.1f} s"),
             ("verdict", "PASS" if self.ok else "FAIL"),
         ]
@@ -575,13 +577,12 @@ def run_soak(
             world.faults.stale_listing_rate = faults.stale_listing
             world.faults.stale_seconds = 2 * TICK_SECONDS
         log_stream = io.StringIO()
+        skew = timedelta(seconds=faults.clock_skew_seconds)
         with (
             cloud,
             org if member_accounts else simulator,
             slack,
-            time_machine.travel(
-                clock.now() + timedelta(seconds=faults.clock_skew_seconds), tick=True
-            ) as traveller,
+            time_machine.travel(clock.now() + skew, tick=True) as traveller,
             contextlib.redirect_stdout(log_stream),
         ):
             slack.set_faults(
@@ -637,8 +638,7 @@ def run_soak(
                     history = {name for name, status in _statuses(worlds).items() if status in TERMINAL}
                     injector.enabled = True
                     for tick in range(1, ticks + drain_limit):
-                        clock.advance(TICK_SECONDS)
-                        traveller.shift(TICK_SECONDS)
+                        _next_tick(clock, traveller, skew)
                         draining = tick >= ticks
                         if tick == ticks:
                             _stop_faults(injector, worlds, slack)
@@ -648,6 +648,9 @@ def run_soak(
                                 _vanish_some(world, injector, vanished, tick)
                             secret.maybe_break(injector, tick)
                         _invoke(function, injector, result)
+                        result.clock_ahead_seconds = max(
+                            result.clock_ahead_seconds, (datetime.now(UTC) - clock.now()).total_seconds()
+                        )
                         _note_endings(worlds, ended, vanished | history, tick)
                         for key in _deliveries(slack):
                             first_delivery.setdefault(key, tick)
@@ -737,6 +740,17 @@ def _vanish_some(
         if injector.roll(injector.faults.vanish / 20, "job vanished mid-run"):
             simulator.delete_job(name)
             vanished.add(name)
+
+
+def _next_tick(clock: SimulatedClock, traveller: time_machine.Traveller, skew: timedelta) -> None:
+    """Both clocks one tick on, the function's exactly ``skew`` ahead of the service's again.
+
+    The function's clock runs in real time within a tick (botocore's retry back-off needs it), so
+    it is set, not shifted: shifting kept every tick's wall time, so a long run's skew grew by its
+    whole wall time, past LIST_OVERLAP_SECONDS, and the run lost jobs no deployment would.
+    """
+    clock.advance(TICK_SECONDS)
+    traveller.move_to(clock.now() + skew)
 
 
 def _invoke(function: LocalFunction, injector: Injector, result: SoakResult) -> None:
