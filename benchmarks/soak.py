@@ -288,8 +288,8 @@ class Injector:
         In app mode, so does a crash just before a thread's parent is recorded (``record_thread``).
         """
         if "#threads.#ch" in params.get("UpdateExpression", ""):
-            job = params["Key"]["pk"]["S"].removeprefix("job#")
-            self._crashed_in_window((job, "IN_PROGRESS", params["ExpressionAttributeNames"]["#ch"]))
+            channel = params["ExpressionAttributeNames"]["#ch"]
+            self._crashed_in_window((_job_of(params), "IN_PROGRESS", channel))
             return
         if "settled_at" not in params.get("UpdateExpression", ""):
             return
