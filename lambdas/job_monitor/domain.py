@@ -62,6 +62,14 @@ class Origin:
     def __str__(self) -> str:
         return f"{self.account or 'own account'}/{self.region or 'own region'}"
 
+    @classmethod
+    def of(cls, account: str, region: str, *, home_account: str, home_region: str) -> Origin:
+        """The origin of an account and region as seen from the function's own: empty parts at home."""
+        return cls(
+            account="" if account in ("", home_account) else account,
+            region="" if region == home_region else region,
+        )
+
 
 HOME = Origin()
 

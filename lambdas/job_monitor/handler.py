@@ -31,7 +31,7 @@ from job_monitor.operations import SEND_TEST_ACTION, requested_action, send_test
 from job_monitor.ports import Notifier
 from job_monitor.service import Monitor, utc_now
 from job_monitor.settings import Settings, log_level
-from job_monitor.sources import LocatedSource
+from job_monitor.sources import LocatedSource, watched_sources
 
 SECRET_MAX_AGE_SECONDS = 300
 NAMESPACE = "jobwatch"
@@ -69,26 +69,22 @@ def _sources(settings: Settings, home_account: str) -> list[LocatedSource]:
         role_name=settings.reader_role_name,
         sts_config=_AWS_CONFIG,
     )
-    origins = dict.fromkeys(
-        accounts.origin(account, region)
-        for account in ("", *settings.accounts)
-        for region in settings.watched_regions
-    )
     return [
         LocatedSource(
             job_source(
-                kind,
-                accounts.client("sagemaker", origin, config=_SAGEMAKER_CONFIG),
-                region=origin.region or settings.region,
+                place.key.kind,
+                accounts.client("sagemaker", place.key.origin, config=_SAGEMAKER_CONFIG),
+                region=place.region,
             ),
-            region=origin.region or settings.region,
-            origin=origin,
-            account_name=partial(accounts.account_name, origin) if settings.many_sources else lambda: None,
-            hint=accounts.hint(origin, kind),
-            name=f"{origin.account or home_account}/{origin.region or settings.region}/{kind}",
+            region=place.region,
+            origin=place.key.origin,
+            account_name=partial(accounts.account_name, place.key.origin)
+            if settings.many_sources
+            else lambda: None,
+            hint=accounts.hint(place.key.origin, place.key.kind),
+            name=place.name,
         )
-        for origin in origins
-        for kind in settings.job_kinds
+        for place in watched_sources(settings, home_account)
     ]
 
 

@@ -59,6 +59,36 @@ class Cursor:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SourceHealth:
+    """What the state table remembers of a source's failures; written only when a read fails and
+    on the first good read after, so a healthy tick writes nothing for it.
+
+    ``failing_since`` is set while the source fails: the first failed read of the current run of
+    failures, ``failures`` how many reads in a row failed. ``last_error`` and ``fix`` are the last
+    failure's, kept after recovery (``recovered_at``) as history.
+    """
+
+    failing_since: datetime | None = None
+    failures: int = 0
+    last_error: str | None = None
+    fix: str | None = None
+    last_failure_at: datetime | None = None
+    recovered_at: datetime | None = None
+
+    @property
+    def failing(self) -> bool:
+        return self.failing_since is not None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceState:
+    """A source's cursor (None before its first read) and its health (None if it never failed)."""
+
+    cursor: Cursor | None
+    health: SourceHealth | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Thread:
     """Where a channel keeps a job's conversation: the Slack channel ID and its parent message's ``ts``."""
 
@@ -91,8 +121,22 @@ class StateStore(Protocol):
 
     def load_cursor(self, kind: str, origin: Origin = HOME) -> Cursor | None: ...
 
+    def load_source(self, kind: str, origin: Origin = HOME) -> SourceState:
+        """The source's cursor and health, in one request."""
+        ...
+
     def save_cursor(self, kind: str, cursor: Cursor, origin: Origin = HOME) -> None:
         """Move the source's cursor; never backwards, whatever overlapping ticks do."""
+        ...
+
+    def record_source_failure(
+        self, kind: str, origin: Origin, *, error: str, fix: str, now: datetime
+    ) -> None:
+        """Note a failed read of the source; touches no cursor and no other source."""
+        ...
+
+    def record_source_recovery(self, kind: str, origin: Origin, *, now: datetime) -> None:
+        """Note the first good read after failures: the source is no longer failing."""
         ...
 
     def known_jobs(self, keys: Iterable[JobKey]) -> dict[JobKey, KnownJob]: ...
@@ -183,7 +227,7 @@ class JobRecord:
 class OperatorStore(Protocol):
     """What ``jobwatch status`` and ``jobwatch retry-abandoned`` read and write; ticks never use it."""
 
-    def load_cursor(self, kind: str) -> Cursor | None: ...
+    def load_source(self, kind: str, origin: Origin = HOME) -> SourceState: ...
 
     def job_records(self) -> list[JobRecord]:
         """Every job the table holds, with its deliveries; a full read, for an operator's command."""

@@ -132,22 +132,33 @@ class Monitor:
             self._count(report, "deferred")
             return
         try:
-            cursor = self._store.load_cursor(source.kind, source.origin)
+            state = self._store.load_source(source.kind, source.origin)
+            cursor = state.cursor
             observations = self._discover(source, cursor, report, now)
         except Exception as error:
             # Throttled past botocore's retries, the service down, the account's role or the region
             # unusable: nothing is lost, the cursor stays where it is and the next tick lists the
             # same window again. Other sources go on.
+            fix, text = source.hint(error), _error_text(error)
             self._log.exception(
-                "could not list jobs; discovery waits for the next tick",
-                extra={**context, "fix": source.hint(error)},
+                "could not list jobs; discovery waits for the next tick", extra={**context, "fix": fix}
             )
             self._count(report, "errors")
             with self._lock:
                 report.sources[source.name] = 1
+            self._note_health(
+                source,
+                lambda: self._store.record_source_failure(
+                    source.kind, source.origin, error=text, fix=fix, now=now
+                ),
+            )
             return
         with self._lock:
             report.sources[source.name] = 0
+        if state.health is not None and state.health.failing:
+            self._note_health(
+                source, lambda: self._store.record_source_recovery(source.kind, source.origin, now=now)
+            )
         baseline = cursor is None
         if baseline:
             report.baseline = True
@@ -156,6 +167,18 @@ class Monitor:
             seen = {obs.summary.name for obs in observations}
             self._reconcile(pool, source, seen, report, now, deadline)
         self._advance_cursor(source.key, cursor, observations, handled, now)
+
+    def _note_health(self, source: LocatedSource, write: Callable[[], None]) -> None:
+        """Record a source's change of health for ``jobwatch status``; a failure to record it is
+        logged and never stops the tick (the next failed or good read records it again)."""
+        try:
+            write()
+        except Exception:
+            self._log.warning(
+                "could not record the source's health in the state table",
+                exc_info=True,
+                extra={"job_kind": source.kind, "source": source.name},
+            )
 
     # --- discovery ----------------------------------------------------------------------------
 
@@ -422,6 +445,11 @@ class Monitor:
     def _count(self, report: TickReport, attribute: str) -> None:
         with self._lock:
             setattr(report, attribute, getattr(report, attribute) + 1)
+
+
+def _error_text(error: Exception) -> str:
+    """A read's error as an operator reads it; botocore's text names the code, the call and the message."""
+    return f"{type(error).__name__}: {error}"
 
 
 def _past(deadline: float | None) -> bool:

@@ -7,11 +7,44 @@ it reports with its origin (for state, exactly-once and routing) and how message
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from job_monitor.domain import HOME, JobReport, Origin, SourceKey
 from job_monitor.ports import JobSource, Observation
+from job_monitor.settings import Settings
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourcePlace:
+    """One source the settings watch: its key (cursor, state) and the account and region it reads."""
+
+    key: SourceKey
+    account: str
+    region: str
+
+    @property
+    def name(self) -> str:
+        """How logs, metrics and ``jobwatch status`` name the source: ``account/region/kind``."""
+        return f"{self.account}/{self.region}/{self.key.kind}"
+
+
+def watched_sources(settings: Settings, home_account: str) -> list[SourcePlace]:
+    """Every (account, region, kind) the settings watch: the function's own account first, then ACCOUNTS."""
+    origins = dict.fromkeys(
+        Origin.of(account, region, home_account=home_account, home_region=settings.region)
+        for account in ("", *settings.accounts)
+        for region in settings.watched_regions
+    )
+    return [
+        SourcePlace(
+            key=SourceKey(kind, origin),
+            account=origin.account or home_account,
+            region=origin.region or settings.region,
+        )
+        for origin in origins
+        for kind in settings.job_kinds
+    ]
 
 
 def _no_hint(error: Exception) -> str:

@@ -227,3 +227,51 @@ def test_a_source_added_later_announces_none_of_its_history(org: Org) -> None:
 
     assert report.baseline
     assert org.email.keys() == [("home-job", COMPLETED)]
+
+
+def test_a_failing_source_is_remembered_apart_from_every_cursor_and_a_healthy_tick_writes_nothing_for_it(
+    org: Org,
+) -> None:
+    writes: list[str] = []
+
+    def record(params: dict, **_: object) -> None:
+        writes.append((params.get("Key") or params["Item"])["pk"]["S"])
+
+    for operation in ("PutItem", "UpdateItem", "DeleteItem"):
+        org.store._client.meta.events.register(f"before-parameter-build.dynamodb.{operation}", record)
+    member = (INFERENCE_RECOMMENDER, MEMBER)
+    health_key = f"source#{INFERENCE_RECOMMENDER}#222222222222#eu-west-1"
+    org.tick()
+    assert org.store.load_source(*member).health is None
+    cursors = {kind: org.store.load_cursor(kind) for kind in (INFERENCE_RECOMMENDER, AI_RECOMMENDATION)}
+    org.member_ir.fail_list = True
+    writes.clear()
+
+    org.tick()
+    failed_at = org.clock.now
+    org.tick()
+
+    assert writes == [health_key, health_key]  # nothing else: no cursor moved, no other source touched
+    state = org.store.load_source(*member)
+    assert state.health is not None
+    assert state.health.failing
+    assert (state.health.failing_since, state.health.last_failure_at) == (failed_at, org.clock.now)
+    assert state.health.failures == 2
+    assert state.health.last_error == "RuntimeError: ThrottlingException"
+    assert state.health.fix == "deploy the reader role"
+    assert {kind: org.store.load_cursor(kind) for kind in cursors} == cursors
+    assert org.store.load_source(INFERENCE_RECOMMENDER).health is None
+
+    org.member_ir.fail_list = False
+    writes.clear()
+    org.tick()
+
+    assert writes == [health_key]  # the recovery, once
+    recovered = org.store.load_source(*member).health
+    assert recovered is not None
+    assert not recovered.failing
+    assert recovered.recovered_at == org.clock.now
+    assert recovered.last_error == "RuntimeError: ThrottlingException"  # kept as history
+    writes.clear()
+    org.tick()
+    assert writes == []  # a healthy tick with nothing new writes nothing at all

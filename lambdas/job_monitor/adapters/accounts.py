@@ -80,10 +80,7 @@ class AccountClients:
 
     def origin(self, account: str, region: str) -> Origin:
         """The origin of a source: empty parts for the function's own account and region."""
-        return Origin(
-            account="" if account in ("", self._home_account) else account,
-            region="" if region == self._home_region else region,
-        )
+        return Origin.of(account, region, home_account=self._home_account, home_region=self._home_region)
 
     def role_arn(self, account: str) -> str:
         return f"arn:{self._partition}:iam::{account}:role/{self._role_name}"

@@ -20,6 +20,12 @@ kind: ``job#<kind>#<name>#<account>#<region>`` (``-`` for the function's own acc
 with ``job_account``/``job_region`` on the item; its cursor is ``cursor#<kind>#<account>#<region>``
 and its running shard ``active#<kind>#<account>#<region>``. Every source thus has its own cursor
 and its own first-run baseline.
+
+A source that could not be read has a health item of its own, ``source#<kind>`` at home and
+``source#<kind>#<account>#<region>`` elsewhere: ``failing_since``, ``failures`` (reads failed in a
+row), ``last_error``, ``fix``, ``last_failure_at``, and ``recovered_at`` once a read succeeds again.
+It is written only by a failed read and by the first good read after one; it is never the cursor
+item, so a failure cannot move a cursor nor stand in for a first run that never happened.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ from job_monitor.domain import (
     Origin,
     is_terminal,
 )
-from job_monitor.ports import Cursor, Delivery, Thread
+from job_monitor.ports import Cursor, Delivery, SourceHealth, SourceState, Thread
 
 ACTIVE_INDEX = "active-index"
 OUTBOX_INDEX = "outbox-index"
@@ -56,6 +62,7 @@ _ABANDONED = "abandoned"
 _LEGACY_KIND = INFERENCE_RECOMMENDER
 _BATCH_GET_LIMIT = 100
 _BATCH_GET_ROUNDS = 5
+_ERROR_TEXT_LIMIT = 1000  # a source's last error and fix, as stored
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -78,6 +85,10 @@ def _cursor_key(kind: str, origin: Origin) -> dict[str, Any]:
     if kind == _LEGACY_KIND and origin.is_home:
         return {"pk": {"S": "cursor"}}
     return {"pk": {"S": f"cursor#{kind}{_where(origin)}"}}
+
+
+def _health_key(kind: str, origin: Origin) -> dict[str, Any]:
+    return {"pk": {"S": f"source#{kind}{_where(origin)}"}}
 
 
 def _active_shard(kind: str, origin: Origin) -> str:
@@ -125,13 +136,48 @@ class DynamoStateStore:
     # --- cursor -------------------------------------------------------------------------------
 
     def load_cursor(self, kind: str, origin: Origin = HOME) -> Cursor | None:
-        item = self._client.get_item(
-            TableName=self._table, Key=_cursor_key(kind, origin), ConsistentRead=True
-        ).get("Item")
-        if item is None:
-            return None
-        value = item.get("modified_after")
-        return Cursor(after=_from_micros(value["N"]) if value else None)
+        return self.load_source(kind, origin).cursor
+
+    def load_source(self, kind: str, origin: Origin = HOME) -> SourceState:
+        cursor_pk, health_pk = _cursor_key(kind, origin)["pk"]["S"], _health_key(kind, origin)["pk"]["S"]
+        items = {item["pk"]: item for item in self._get_many([cursor_pk, health_pk])}
+        cursor = None
+        if cursor_pk in items:
+            after = items[cursor_pk].get("modified_after")
+            cursor = Cursor(after=_from_micros(after) if after is not None else None)
+        health = _source_health(items[health_pk]) if health_pk in items else None
+        return SourceState(cursor=cursor, health=health)
+
+    def record_source_failure(
+        self, kind: str, origin: Origin, *, error: str, fix: str, now: datetime
+    ) -> None:
+        self._client.update_item(
+            TableName=self._table,
+            Key=_health_key(kind, origin),
+            UpdateExpression=(
+                "SET failing_since = if_not_exists(failing_since, :now), last_failure_at = :now, "
+                "last_error = :error, fix = :fix ADD failures :one REMOVE recovered_at"
+            ),
+            ExpressionAttributeValues={
+                ":now": {"S": now.isoformat()},
+                ":error": {"S": error[:_ERROR_TEXT_LIMIT]},
+                ":fix": {"S": fix[:_ERROR_TEXT_LIMIT]},
+                ":one": {"N": "1"},
+            },
+        )
+
+    def record_source_recovery(self, kind: str, origin: Origin, *, now: datetime) -> None:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_health_key(kind, origin),
+                UpdateExpression="SET recovered_at = :now REMOVE failing_since, failures",
+                ConditionExpression="attribute_exists(failing_since)",
+                ExpressionAttributeValues={":now": {"S": now.isoformat()}},
+            )
+        except ClientError as error:
+            if not _is_conflict(error):  # another tick recorded the recovery first
+                raise
 
     def save_cursor(self, kind: str, cursor: Cursor, origin: Origin = HOME) -> None:
         item: dict[str, Any] = dict(_cursor_key(kind, origin))
@@ -156,22 +202,28 @@ class DynamoStateStore:
     # --- jobs ---------------------------------------------------------------------------------
 
     def known_jobs(self, keys: Iterable[JobKey]) -> dict[JobKey, KnownJob]:
-        unique = list(dict.fromkeys(keys))
-        found: dict[JobKey, KnownJob] = {}
-        for start in range(0, len(unique), _BATCH_GET_LIMIT):
+        unique = [_job_key(key)["pk"]["S"] for key in dict.fromkeys(keys)]
+        items = self._get_many(
+            unique,
+            ProjectionExpression="job_name, job_kind, job_account, job_region, #status, last_modified",
+            ExpressionAttributeNames={"#status": "status"},
+        )
+        return {job.key: job for job in map(_known_job, items)}
+
+    def _get_many(self, keys: list[str], **projection: Any) -> list[dict[str, Any]]:
+        """The items of these partition keys that exist, as plain Python, read consistently."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(keys), _BATCH_GET_LIMIT):
             request: dict[str, Any] = {
                 self._table: {
-                    "Keys": [_job_key(key) for key in unique[start : start + _BATCH_GET_LIMIT]],
+                    "Keys": [{"pk": {"S": key}} for key in keys[start : start + _BATCH_GET_LIMIT]],
                     "ConsistentRead": True,
-                    "ProjectionExpression": "job_name, job_kind, job_account, job_region, #status, last_modified",
-                    "ExpressionAttributeNames": {"#status": "status"},
+                    **projection,
                 }
             }
             for _ in range(_BATCH_GET_ROUNDS):
                 response = self._client.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(self._table, []):
-                    job = _known_job(_plain(item))
-                    found[job.key] = job
+                found += [_plain(item) for item in response.get("Responses", {}).get(self._table, [])]
                 request = response.get("UnprocessedKeys") or {}
                 if not request:
                     break
@@ -494,6 +546,20 @@ class _StatusUpdate:
             "ExpressionAttributeNames": used_names,
             "ExpressionAttributeValues": used_values,
         }
+
+
+def _source_health(item: dict[str, Any]) -> SourceHealth:
+    def moment(name: str) -> datetime | None:
+        return datetime.fromisoformat(item[name]) if name in item else None
+
+    return SourceHealth(
+        failing_since=moment("failing_since"),
+        failures=int(item.get("failures", 0)),
+        last_error=item.get("last_error"),
+        fix=item.get("fix"),
+        last_failure_at=moment("last_failure_at"),
+        recovered_at=moment("recovered_at"),
+    )
 
 
 def _thread(value: Any) -> Thread | None:
