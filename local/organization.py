@@ -3,7 +3,8 @@
 Each request is answered by the simulated service of the account its credentials belong to and the
 region it is signed for (the SigV4 credential scope), as SageMaker itself would. Which account a
 key belongs to is asked of the STS that issued it (moto's, in the sandbox), through
-GetCallerIdentity, the way any AWS service resolves a caller.
+GetCallerIdentity, the way any AWS service resolves a caller. A member account's reader role can be
+refused by STS (``refuse_assume_role``), as when it was never deployed there.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import boto3
 
+from local.refused_roles import allow_assume_role, refuse_assume_role
 from local.sandbox import FAKE_CREDENTIALS
 from local.simulator import InferenceRecommenderSimulator, SimulatedClock, serve
 
@@ -41,7 +43,8 @@ def account_of_key(sts_endpoint_url: str) -> Callable[[str], str]:
 
 class SimulatedOrganization:
     """One ``InferenceRecommenderSimulator`` per (account, region), created on first use; a region
-    listed in ``disabled`` answers like a region not enabled in that account."""
+    listed in ``disabled`` answers like a region not enabled in that account, and a role given to
+    ``refuse_assume_role`` cannot be assumed while the organization is open."""
 
     def __init__(self, *, clock: SimulatedClock, account_of: Callable[[str], str], seed: int = 0) -> None:
         self.clock = clock
@@ -51,6 +54,7 @@ class SimulatedOrganization:
         self._accounts: dict[str, str] = {}
         self._lock = threading.Lock()
         self.disabled: set[tuple[str, str]] = set()
+        self._refused: set[str] = set()
         self.endpoint_url = ""
         self._server: Any = None
 
@@ -70,6 +74,16 @@ class SimulatedOrganization:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+        for role_arn in self._refused:
+            allow_assume_role(role_arn)
+
+    def refuse_assume_role(self, account: str, role_name: str = "jobwatch-reader") -> str:
+        """STS answers AssumeRole of this role with AccessDenied, as STS does for a role that was never
+        deployed or does not trust the caller; returns the role's ARN."""
+        role_arn = f"arn:aws:iam::{account}:role/{role_name}"
+        refuse_assume_role(role_arn)
+        self._refused.add(role_arn)
+        return role_arn
 
     def handle(self, headers: Any, target: str, body: bytes) -> tuple[int, str]:
         scope = _CREDENTIAL_SCOPE.search(headers.get("Authorization", ""))

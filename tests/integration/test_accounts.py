@@ -12,6 +12,8 @@ from job_monitor.adapters.accounts import AccountClients
 from job_monitor.domain import HOME, Origin
 from moto import mock_aws
 
+from local.refused_roles import allow_assume_role, refuse_assume_role
+
 HOME_ACCOUNT = "123456789012"  # moto's default account: the function's own
 MEMBER = Origin("222222222222", "eu-west-1")
 CONFIG = Config(retries={"max_attempts": 1})
@@ -92,3 +94,30 @@ def test_an_unreadable_source_says_what_to_fix(
     accounts: AccountClients, error: ClientError, expected: str
 ) -> None:
     assert expected in accounts.hint(MEMBER, "inference-recommender")(error)
+
+
+def test_a_role_sts_refuses_fails_the_read_as_sts_does_and_the_hint_says_to_deploy_it(
+    accounts: AccountClients,
+) -> None:
+    role_arn = accounts.role_arn(MEMBER.account)
+    refuse_assume_role(role_arn)
+    try:
+        with pytest.raises(ClientError) as refused:
+            accounts.client("sagemaker", MEMBER, config=CONFIG).list_inference_recommendations_jobs()
+        # Another member's role is still granted.
+        other = Origin("333333333333", "")
+        assert accounts.client("sts", other, config=CONFIG).get_caller_identity()["Account"] == "333333333333"
+    finally:
+        allow_assume_role(role_arn)
+
+    error = refused.value
+    assert error.operation_name == "AssumeRole"
+    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert error.response["Error"]["Code"] == "AccessDenied"
+    assert error.response["Error"]["Message"] == (
+        f"User: arn:aws:sts::{HOME_ACCOUNT}:user/moto is not authorized to perform: "
+        f"sts:AssumeRole on resource: {role_arn}"
+    )
+    assert "deploy the reader role to account 222222222222" in accounts.hint(MEMBER, "inference-recommender")(
+        error
+    )
