@@ -1,8 +1,10 @@
 """Hub and spoke end to end: the synthesized function watching its own account and a member account in
 two regions, against moto (STS, DynamoDB, SNS) and the simulator answering per account and region.
 
-One source fails throughout (the member account has not enabled eu-west-1): the others are
-announced as usual, and the failing one is logged with what to fix and counted as a source.
+Sources fail throughout in the two ways an organization fails first: the member account has not
+enabled eu-west-1, and a second member account never deployed the reader role, so STS refuses to
+let the function assume it. The others are announced as usual, and each failing source is logged
+with what to fix and counted as a source.
 """
 
 from __future__ import annotations
@@ -32,14 +34,16 @@ from local.simulator import SimulatedClock
 pytestmark = pytest.mark.slow
 
 MEMBER = "222222222222"
+NO_ROLE = "333333333333"  # the reader role was never deployed here: STS refuses AssumeRole
 TICK_SECONDS = 300
 CONTEXT = {
     "notify_emails": "ml-team@example.com",
     "regions": "us-east-1,eu-west-1",
-    "accounts": MEMBER,
+    "accounts": f"{MEMBER},{NO_ROLE}",
     "job_kinds": "inference-recommender",
 }
 FAILING = f"{MEMBER}/eu-west-1/inference-recommender"
+REFUSED = [f"{NO_ROLE}/{region}/inference-recommender" for region in ("us-east-1", "eu-west-1")]
 
 
 @pytest.fixture(scope="module")
@@ -74,12 +78,13 @@ def run(stack: SynthesizedStack, tmp_path: Path) -> Iterator[Run]:
         SimulatedOrganization(clock=clock, account_of=account_of_key(cloud.endpoint_url)) as org,
     ):
         start = clock.now()
-        for account in (ACCOUNT_ID, MEMBER):
+        for account in (ACCOUNT_ID, MEMBER, NO_ROLE):
             for region in ("us-east-1", "eu-west-1"):
                 world = org.at(account, region)
                 world.add_job(f"history-{region}", created_at=start - timedelta(days=30), run_seconds=600)
                 world.add_job(f"sweep-{region}", created_at=start + timedelta(seconds=TICK_SECONDS))
         org.disabled.add((MEMBER, "eu-west-1"))
+        org.refuse_assume_role(NO_ROLE)
         provisioned = provision(stack, cloud, slack_secret_value=None)
         endpoints = endpoint_variables(cloud, org.endpoint_url)
         with LocalFunction.of_stack(stack, provisioned, endpoints=endpoints) as function:
@@ -105,8 +110,9 @@ def test_every_reachable_source_is_announced_once_and_the_failing_one_holds_back
             f"{ACCOUNT_ID}/eu-west-1/inference-recommender": 0,
             f"{MEMBER}/us-east-1/inference-recommender": 0,
             FAILING: 1,
+            **dict.fromkeys(REFUSED, 1),
         }
-        assert summary["errors"] == 1
+        assert summary["errors"] == 3
     # The member account's jobs ran under its reader role, in its own region's service.
     assert run.org.at(MEMBER, "us-east-1").call_counts["ListInferenceRecommendationsJobs"] == 8
 
@@ -127,12 +133,23 @@ def test_the_failing_source_says_what_to_fix_and_is_counted(run: Run) -> None:
 
     records = list(run.function.log_records())
     failures = [r for r in records if r.get("message", "").startswith("could not list jobs")]
-    assert len(failures) == 2
-    assert {r["source"] for r in failures} == {FAILING}
-    assert "region eu-west-1 is not enabled in account 222222222222" in failures[0]["fix"]
+    assert len(failures) == 2 * 3
+    fixes = {r["source"]: r["fix"] for r in failures}
+    assert set(fixes) == {FAILING, *REFUSED}
+    assert "region eu-west-1 is not enabled in account 222222222222" in fixes[FAILING]
+    for source in REFUSED:
+        assert fixes[source].startswith(
+            f"the function may not assume arn:aws:iam::{NO_ROLE}:role/jobwatch-reader: "
+            f"deploy the reader role to account {NO_ROLE}"
+        )
+    refused = next(r for r in failures if r["source"] == REFUSED[0])
+    assert "AccessDenied" in refused["exception"]
+    assert "when calling the AssumeRole operation" in refused["exception"]
     per_source = [
-        r
+        r["source"]
         for r in records
-        if "SourcesUnreachable" in r and r.get("source") == FAILING and r["SourcesUnreachable"] == [1.0]
+        if "SourcesUnreachable" in r and r.get("source") and r["SourcesUnreachable"] == [1.0]
     ]
-    assert len(per_source) == 2
+    assert sorted(per_source) == sorted([FAILING, *REFUSED] * 2)
+    # No member job was read under a refused role.
+    assert run.org.at(NO_ROLE, "us-east-1").call_counts["ListInferenceRecommendationsJobs"] == 0
