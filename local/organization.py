@@ -67,6 +67,11 @@ class SimulatedOrganization:
                 )
             return self._worlds[key]
 
+    def adopt(self, account: str, region: str, simulator: InferenceRecommenderSimulator) -> None:
+        """Serve an existing simulator (a story's, say) as SageMaker in this account and region."""
+        with self._lock:
+            self._worlds[(account, region)] = simulator
+
     def __enter__(self) -> SimulatedOrganization:
         self._server, self.endpoint_url = serve(self.handle)
         return self

@@ -51,8 +51,11 @@ def test_status_shows_the_jobs_their_messages_the_last_tick_and_the_alarms(world
     assert status["messages"] == []
     assert status["last_tick"] is not None
     assert status["ticks_last_hour"] == TICKS
-    assert set(status["discovery_cursors"]) == {"inference-recommender", "ai-recommendation"}
-    assert None not in status["discovery_cursors"].values()
+    assert [source["source"] for source in status["sources"]] == [
+        f"{ACCOUNT_ID}/{REGION}/inference-recommender",
+        f"{ACCOUNT_ID}/{REGION}/ai-recommendation",
+    ]
+    assert all(source["cursor"] and not source["failing"] for source in status["sources"])
     assert {job["kind"] for job in status["jobs"]} == {"inference-recommender", "ai-recommendation"}
     assert sorted(alarm["name"] for alarm in status["alarms"]) == sorted(world.deployment.alarm_names)
     text = world.cli("status")
@@ -62,7 +65,8 @@ def test_status_shows_the_jobs_their_messages_the_last_tick_and_the_alarms(world
         f"Jobs: 0 running, {len(STORY)} finished on record (the {RECENT_FINISHED} latest shown)" in text.out
     )
     assert sum(job.name in text.out for job in STORY) == RECENT_FINISHED
-    assert "ai-recommendation jobs up to" in text.out
+    assert "Sources: 2 watched (account/region/kind), 0 failing" in text.out
+    assert "ACCOUNT/REGION" not in text.out  # one account and region: the jobs table does not repeat it
 
 
 def test_status_names_each_abandoned_message_with_its_last_error(world: World) -> None:

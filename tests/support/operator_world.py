@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -13,8 +14,10 @@ import pytest
 
 from jobwatch_cli.cli import main
 from local.deployed import LocalDeployment, deploy
+from local.organization import SimulatedOrganization, account_of_key
 from local.sandbox import (
     ACCOUNT_ID,
+    REGION,
     LocalCloud,
     LocalFunction,
     Provisioned,
@@ -50,6 +53,7 @@ class World:
     slack: SlackReceiver
     clock: Any
     simulator: Any
+    org: SimulatedOrganization | None = None  # with member accounts: SageMaker per account, STS refusals
 
     def ticks(self, count: int) -> None:
         assert self.function is not None
@@ -79,24 +83,46 @@ class World:
 
 
 @contextmanager
-def deployed_world(stack: SynthesizedStack, *, run_function: bool) -> Iterator[World]:
+def deployed_world(
+    stack: SynthesizedStack,
+    *,
+    run_function: bool,
+    organization: bool = False,
+    refused_accounts: Sequence[str] = (),
+) -> Iterator[World]:
     """The story's simulator, moto holding the deployment, and the handler ready to run if asked.
 
-    Every LocalCloud resets moto's shared state, so only one world may exist at a time.
+    With ``organization`` (a stack that watches member accounts), SageMaker answers per account and
+    region, the story's in the function's own, and STS refuses the reader role in each of
+    ``refused_accounts``. Every LocalCloud resets moto's shared state, so only one world may exist
+    at a time.
     """
     clock, simulator = build_world()
-    with LocalCloud() as cloud, simulator, SlackReceiver() as slack, pytest.MonkeyPatch.context() as patch:
+    with contextlib.ExitStack() as stack_of:
+        cloud = stack_of.enter_context(LocalCloud())
+        org = None
+        if organization:
+            org = stack_of.enter_context(
+                SimulatedOrganization(clock=clock, account_of=account_of_key(cloud.endpoint_url))
+            )
+            org.adopt(ACCOUNT_ID, REGION, simulator)
+            for account in refused_accounts:
+                org.refuse_assume_role(account)
+        else:
+            stack_of.enter_context(simulator)
+        slack = stack_of.enter_context(SlackReceiver())
+        patch = stack_of.enter_context(pytest.MonkeyPatch.context())
         provisioned = provision(stack, cloud, slack_secret_value=json.dumps({"webhook_url": slack.url}))
         provisioned.environment["MAX_DELIVERY_ATTEMPTS"] = str(ATTEMPTS)
         deployment = deploy(stack, cloud, provisioned)
-        endpoints = endpoint_variables(cloud, simulator.endpoint_url)
+        endpoints = endpoint_variables(cloud, (org or simulator).endpoint_url)
         for name, value in endpoints.items():
             patch.setenv(name, value)
         if not run_function:
-            yield World(cloud, provisioned, deployment, None, slack, clock, simulator)
+            yield World(cloud, provisioned, deployment, None, slack, clock, simulator, org)
             return
         with LocalFunction.of_stack(stack, provisioned, endpoints=endpoints) as function:
-            yield World(cloud, provisioned, deployment, function, slack, clock, simulator)
+            yield World(cloud, provisioned, deployment, function, slack, clock, simulator, org)
 
 
 def one_sentence(result: Result) -> str:
