@@ -10,11 +10,18 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.alarms import service_metric
+from infra.alarms import METRICS_NAMESPACE, service_metric
 
 PERIOD = Duration.minutes(5)
 WIDTH = 8  # three graphs to a row of 24
 NOTIFICATION_METRICS = ("NotificationsSent", "NotificationsFailed", "NotificationsAbandoned")
+# Every source's own SourcesUnreachable series (dimensions service and source, handler.py
+# ``_publish_sources``), found by a search when the dashboard is viewed: a source added to
+# ACCOUNTS or REGIONS, or a new account of a StackSet's units, appears without a redeploy.
+SOURCES_SEARCH = (
+    f"SEARCH('{{{METRICS_NAMESPACE},service,source}} MetricName=\"SourcesUnreachable\"', "
+    f"'Sum', {int(PERIOD.to_seconds())})"
+)
 
 
 def create_dashboard(
@@ -24,8 +31,10 @@ def create_dashboard(
     dead_letter_queue: sqs.IQueue,
     channels: Sequence[str],
     alarms: Sequence[cloudwatch.IAlarm],
+    many_sources: bool = False,
 ) -> cloudwatch.Dashboard:
-    """Ticks and transitions, then one graph per channel, then the alarms' states."""
+    """Ticks and transitions, then one graph per channel, then (when the monitor watches more than
+    its own account and region) which sources could not be read, then the alarms' states."""
     dashboard = cloudwatch.Dashboard(scope, "Dashboard", default_interval=Duration.days(1))
     dashboard.add_widgets(
         cloudwatch.GraphWidget(
@@ -71,5 +80,15 @@ def create_dashboard(
             width=WIDTH,
         ),
     )
+    if many_sources:
+        dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Sources unreachable, per source (account/region/kind; 1 = its read failed)",
+                left=[cloudwatch.SearchExpression(expression=SOURCES_SEARCH, label="", period=PERIOD)],
+                left_y_axis=cloudwatch.YAxisProps(min=0, show_units=False),
+                legend_position=cloudwatch.LegendPosition.RIGHT,
+                width=24,
+            )
+        )
     dashboard.add_widgets(cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(alarms), width=24))
     return dashboard

@@ -192,6 +192,7 @@ class JobStatusMonitor(Construct):
             dead_letter_queue=self.dead_letter_queue,
             channels=("email", "slack") if props.slack_secret_name else ("email",),
             alarms=self.alarms,
+            many_sources=props.many_sources,
         )
         acknowledge_monitor_findings(
             regions=props.regions,

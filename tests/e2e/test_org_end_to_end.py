@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from infra.dashboard import SOURCES_SEARCH
 from local.organization import SimulatedOrganization, account_of_key
 from local.sandbox import (
     ACCOUNT_ID,
@@ -151,5 +152,14 @@ def test_the_failing_source_says_what_to_fix_and_is_counted(run: Run) -> None:
         if "SourcesUnreachable" in r and r.get("source") and r["SourcesUnreachable"] == [1.0]
     ]
     assert sorted(per_source) == sorted([FAILING, *REFUSED] * 2)
+    # The dashboard's search finds exactly these series: their namespace and dimension names.
+    [emf] = {
+        (directive["Namespace"], tuple(dimensions))
+        for r in records
+        if "SourcesUnreachable" in r and r.get("source")
+        for directive in r["_aws"]["CloudWatchMetrics"]
+        for dimensions in directive["Dimensions"]
+    }
+    assert f'{{{emf[0]},{",".join(emf[1])}}} MetricName="SourcesUnreachable"' in SOURCES_SEARCH
     # No member job was read under a refused role.
     assert run.org.at(NO_ROLE, "us-east-1").call_counts["ListInferenceRecommendationsJobs"] == 0

@@ -13,6 +13,7 @@ from cfnlint.api import lint_file
 
 from app import build as build_app
 from infra.config import ConfigError, MonitorProps, props_from_context
+from infra.dashboard import SOURCES_SEARCH
 from infra.monitor import JobStatusMonitor
 from infra.permissions import JOB_READS
 from infra.reader import ReaderRole
@@ -136,8 +137,28 @@ def test_the_stack_set_deploys_the_reader_to_the_org_units_and_new_accounts() ->
     assert role["Properties"]["RoleName"] == "jobwatch-reader"
 
 
+def source_graphs(template: Template) -> list[dict[str, Any]]:
+    [dashboard] = template.find_resources("AWS::CloudWatch::Dashboard").values()
+    parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"][1]
+    widgets = json.loads("".join(part if isinstance(part, str) else "REF" for part in parts))["widgets"]
+    return [w["properties"] for w in widgets if "per source" in w["properties"].get("title", "")]
+
+
+def test_the_dashboard_graphs_every_source_found_by_a_search_so_new_sources_need_no_redeploy() -> None:
+    [graph] = source_graphs(hub(ORG))
+
+    [[query]] = graph["metrics"]
+    assert query == {"expression": SOURCES_SEARCH}
+    assert SOURCES_SEARCH == (
+        "SEARCH('{jobwatch,service,source} MetricName=\"SourcesUnreachable\"', 'Sum', 300)"
+    )
+    assert "Sources unreachable" in graph["title"]
+
+
 def test_without_the_new_keys_the_hub_is_as_before() -> None:
     template = hub(MonitorProps(notify_emails=("ml-team@example.com",)))
+
+    assert source_graphs(template) == []  # one source: the tick graphs say it all
 
     assert not template.find_resources("AWS::CloudFormation::StackSet")
     assert "sts:AssumeRole" not in actions(template)
