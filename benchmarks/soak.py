@@ -75,9 +75,10 @@ TERMINAL = ("COMPLETED", "FAILED", "STOPPED")
 AI_JOB_EVERY = 4  # one job in four is an AI recommendation job
 AI_JOB_PREFIX = "soak-ai-"
 CONTEXT = {"notify_emails": "soak@example.com", "slack_webhook_secret_name": "jobwatch/soak-slack"}
-# With member accounts: three sources of each kind, the hub's account and two members; the second
-# member never enabled the region, so its sources fail on every tick.
-MEMBER_ACCOUNT, UNREACHABLE_ACCOUNT = "222222222222", "333333333333"
+# With member accounts: four sources of each kind, the hub's account and three members. Two fail on
+# every tick, the two ways an organization fails first: STS refuses the reader role of one (it was
+# never deployed there), and the other never enabled the region.
+MEMBER_ACCOUNT, NO_ROLE_ACCOUNT, NO_REGION_ACCOUNT = "222222222222", "333333333333", "444444444444"
 MEMBER_SUFFIX = "-m"  # a member account's jobs, so every job's name stays unique in the tally
 APP_CONTEXT = {
     "notify_emails": "soak@example.com",
@@ -140,6 +141,7 @@ class SoakResult:
     parents_left_running: int = 0  # app mode: jobs that ended whose thread's parent still says running
     clock_ahead_seconds: float = 0.0  # the most the function's clock ran ahead of the service's
     error_logs: Counter[str] = field(default_factory=Counter)
+    unreadable: Counter[tuple[str, str]] = field(default_factory=Counter)  # (source, fix): ticks
     seconds: float = 0.0
 
     @property
@@ -178,6 +180,10 @@ class SoakResult:
             ),
             *((f"ticks that raised: {kind}", count) for kind, count in sorted(self.tick_errors.items())),
             *((f"error log lines: {message}", count) for message, count in sorted(self.error_logs.items())),
+            *(
+                (f"source not read: {source}", f"{count} times; fix: {fix}")
+                for (source, fix), count in sorted(self.unreadable.items())
+            ),
             *(
                 [("ended jobs whose thread's parent still says running", self.parents_left_running)]
                 if self.slack_mode == "app"
@@ -542,15 +548,17 @@ def run_soak(
     slack_app: bool = False,
     member_accounts: bool = False,
 ) -> SoakResult:
-    """With ``member_accounts``, a third of the jobs run in a member account and one more member
-    account cannot be read at all (see MEMBER_ACCOUNT)."""
+    """With ``member_accounts``, a third of the jobs run in a member account and two more member
+    accounts cannot be read at all (see MEMBER_ACCOUNT)."""
     slack: SlackSide = _AppSlack() if slack_app else _WebhookSlack()
     result = SoakResult(jobs=jobs, ticks=ticks, slack_mode=slack.mode)
     started = time.monotonic()
     rng = random.Random(seed)
     injector = Injector(faults, seed + 1, result)
     with tempfile.TemporaryDirectory(prefix="jobwatch-soak-") as workdir:
-        members = {"accounts": f"{MEMBER_ACCOUNT},{UNREACHABLE_ACCOUNT}"} if member_accounts else {}
+        members = (
+            {"accounts": f"{MEMBER_ACCOUNT},{NO_ROLE_ACCOUNT},{NO_REGION_ACCOUNT}"} if member_accounts else {}
+        )
         stack = synthesize(slack.context | members, Path(workdir) / "cdk.out")
         clock = SimulatedClock()
         cloud = LocalCloud()
@@ -565,7 +573,8 @@ def run_soak(
         worlds = [simulator]
         if member_accounts:
             worlds.append(org.at(MEMBER_ACCOUNT, REGION))
-            org.disabled.add((UNREACHABLE_ACCOUNT, REGION))
+            org.refuse_assume_role(NO_ROLE_ACCOUNT)
+            org.disabled.add((NO_REGION_ACCOUNT, REGION))
             _schedule_jobs(worlds[1], jobs // 3, ticks, rng, faults, suffix=MEMBER_SUFFIX)
             jobs -= jobs // 3
         _schedule_jobs(simulator, jobs, ticks, rng, faults)
@@ -666,7 +675,7 @@ def run_soak(
                     result.secret_in_table = token in json.dumps(
                         cloud.client("dynamodb").scan(TableName=provisioned.table_name)["Items"]
                     )
-                    result.error_logs = _error_logs(log_stream.getvalue())
+                    result.error_logs, result.unreadable = _error_logs(log_stream.getvalue())
             finally:
                 botocore.endpoint.time = original_sleep
                 urllib.request.OpenerDirector.open = original_open
@@ -699,9 +708,11 @@ def _progress(
     )
 
 
-def _error_logs(text: str) -> Counter[str]:
-    """The function's ERROR log lines by message: what an operator would see."""
+def _error_logs(text: str) -> tuple[Counter[str], Counter[tuple[str, str]]]:
+    """The function's ERROR log lines by message, what an operator would see; and of them, the
+    sources that could not be read, with the fix each line gave."""
     counts: Counter[str] = Counter()
+    unreadable: Counter[tuple[str, str]] = Counter()
     for line in text.splitlines():
         try:
             record = json.loads(line)
@@ -709,9 +720,11 @@ def _error_logs(text: str) -> Counter[str]:
             continue
         if isinstance(record, dict) and record.get("level") == "ERROR":
             counts[str(record.get("message"))[:80]] += 1
+            if "source" in record and "fix" in record:
+                unreadable[(str(record["source"]), str(record["fix"]))] += 1
             if "exception" in record and os.environ.get("JOBWATCH_SOAK_DEBUG"):
                 print(record["exception"][-1500:], file=sys.stderr)
-    return counts
+    return counts, unreadable
 
 
 def _everything_delivered(ended: dict[str, tuple[int, str]], first: dict[tuple[str, str, str], int]) -> bool:
@@ -889,7 +902,8 @@ def main() -> int:
     parser.add_argument(
         "--member-accounts",
         action="store_true",
-        help="a third of the jobs in a member account, and a second member account that cannot be read",
+        help="a third of the jobs in a member account, and two member accounts that cannot be read "
+        "(STS refuses the reader role of one, the other never enabled the region)",
     )
     parser.add_argument(
         "--clock-skew",

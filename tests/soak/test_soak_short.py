@@ -5,9 +5,12 @@ The long run (2,000 jobs, 500 ticks) is ``./jobwatch soak``; its figures are in 
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
-from benchmarks.soak import Faults, run_soak
+from benchmarks.soak import NO_REGION_ACCOUNT, NO_ROLE_ACCOUNT, Faults, run_soak
+from local.sandbox import REGION
 
 pytestmark = pytest.mark.slow
 
@@ -40,9 +43,11 @@ def test_short_soak_loses_nothing_and_duplicates_only_in_the_documented_windows(
     assert result.delivered["slack"] >= result.transitions
 
 
-def test_short_soak_over_three_sources_one_unreachable_loses_nothing() -> None:
-    """The hub's account, a member account and a member account that cannot be read, per kind."""
-    result = run_soak(jobs=90, ticks=30, seed=5, faults=Faults(), member_accounts=True)
+def test_short_soak_over_four_sources_two_unreadable_loses_nothing_and_says_what_to_fix() -> None:
+    """Per kind: the hub's account, a member account, a member account whose reader role STS
+    refuses, and one that never enabled the region."""
+    ticks = 30
+    result = run_soak(jobs=90, ticks=ticks, seed=5, faults=Faults(), member_accounts=True)
     print(result.table())
 
     assert result.member_transitions > 10
@@ -51,8 +56,23 @@ def test_short_soak_over_three_sources_one_unreachable_loses_nothing() -> None:
     assert result.duplicates.get("unexplained", 0) == 0
     assert result.tick_errors.get("unexpected", 0) == 0
     assert result.ok
-    # Each kind's source in the unreachable account fails on every tick, and says so.
-    assert result.error_logs["could not list jobs; discovery waits for the next tick"] >= 2 * 30
+    # Each kind's source in the two unreadable accounts fails on every tick that reaches it (one an
+    # injected crash ended first may not), and every time says what to fix.
+    times: Counter[str] = Counter()
+    fixes: dict[str, set[str]] = {}
+    for (source, fix), count in result.unreadable.items():
+        times[source] += count
+        fixes.setdefault(source.split("/")[0], set()).add(fix)
+    for account in (NO_ROLE_ACCOUNT, NO_REGION_ACCOUNT):
+        for kind in ("inference-recommender", "ai-recommendation"):
+            assert times[f"{account}/{REGION}/{kind}"] >= ticks * 0.8
+    [refused] = fixes[NO_ROLE_ACCOUNT]
+    assert refused.startswith(
+        f"the function may not assume arn:aws:iam::{NO_ROLE_ACCOUNT}:role/jobwatch-reader: "
+        f"deploy the reader role to account {NO_ROLE_ACCOUNT}"
+    )
+    [no_region] = fixes[NO_REGION_ACCOUNT]
+    assert no_region.startswith(f"region {REGION} is not enabled in account {NO_REGION_ACCOUNT}")
 
 
 def test_short_soak_in_slack_app_mode_keeps_the_same_invariants_and_threads_the_jobs() -> None:
