@@ -39,7 +39,6 @@ POWERTOOLS_LAYER_PARAMETER = f"/aws/service/powertools/python/arm64/python3.14/{
 TIMEOUT = Duration.minutes(2)
 # The DynamoDB calls lambdas/job_monitor/adapters/dynamodb_state.py makes; queries go to the GSIs only.
 TABLE_ITEM_ACTIONS = (
-    "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
