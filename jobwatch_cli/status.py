@@ -83,8 +83,9 @@ def _source(place: SourcePlace, state: SourceState, *, last_tick: datetime | Non
     whether it fails now, with the last error and what to fix.
 
     Only a change of health is recorded, so a source that is not failing was read by every tick
-    since its last failure: its last good read is the last tick. A failing one was last read
-    before it began failing, or never if it has no cursor.
+    since its last failure (but one that ran out of time first, counted in TickDeferred): its last
+    good read is the last tick. A failing one was last read before it began failing, or never if
+    it has no cursor.
     """
     health = state.health
     failing = health is not None and health.failing
