@@ -88,6 +88,7 @@ def _error(code: str, operation: str) -> ClientError:
             _error("AccessDeniedException", "ListInferenceRecommendationsJobs"),
             "may not call ListInferenceRecommendationsJobs",
         ),
+        (_error("ThrottlingException", "BatchGetItem"), "the state table failed BatchGetItem"),
     ],
 )
 def test_an_unreadable_source_says_what_to_fix(

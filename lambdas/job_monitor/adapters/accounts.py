@@ -32,6 +32,8 @@ _THROTTLING = frozenset(
     {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "SlowDown"}
 )
 _REGION_DISABLED = frozenset({"UnrecognizedClientException", "InvalidClientTokenId", "OptInRequired"})
+# The state table's reads made while a source is read (its cursor and health, its tracked jobs).
+_STATE_TABLE_READS = frozenset({"BatchGetItem", "Query"})
 
 
 def _default_session() -> boto3.Session:
@@ -129,6 +131,11 @@ class AccountClients:
             if not isinstance(error, ClientError):
                 return "an unexpected error; the source is read again next tick"
             code = error.response.get("Error", {}).get("Code", "")
+            if error.operation_name in _STATE_TABLE_READS:
+                return (
+                    f"the state table failed {error.operation_name} ({code}) beyond the retries, not the "
+                    "source; the source is read again next tick (if it persists, check the table and its key)"
+                )
             if error.operation_name == "AssumeRole":
                 return (
                     f"the function may not assume {role_arn}: deploy the reader role to account {account} "
