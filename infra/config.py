@@ -29,8 +29,13 @@ _JOB_NAME = {
 }
 # A Slack conversation ID (C public, G private, D direct), as the channel's details show it
 _SLACK_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{8,12}")
-# A route's glob on a job name: the name's own characters plus * ? [...]
-_ROUTE_PATTERN = re.compile(r"[A-Za-z0-9*?\[\]!-]{1,64}")
+# A route's pattern: a glob on the job name, or ACCOUNT/REGION/NAME, each part made of its own
+# characters plus * ? [...] (lambdas/job_monitor/routing.py matches them)
+_ROUTE_PARTS = (
+    ("account", re.compile(r"[0-9*?\[\]!-]{1,12}"), "digits", 12),
+    ("region", re.compile(r"[a-z0-9*?\[\]!-]{1,32}"), "region-name characters", 32),
+    ("name", re.compile(r"[A-Za-z0-9*?\[\]!-]{1,64}"), "job-name characters", 64),
+)
 # ListInferenceRecommendationsJobs' NameContains: pattern [a-zA-Z0-9\-]+, at most 63 (botocore's model)
 _NAME_CONTAINS = re.compile(r"[a-zA-Z0-9-]{1,63}")
 # Lambda's LayerVersionArn, the published form (botocore's model), for powertools_layer_arn
@@ -65,7 +70,7 @@ class MonitorProps:
     slack_webhook_secret_name: str | None = None
     slack_bot_token_secret_name: str | None = None  # Slack's app mode: one thread per job
     slack_channel: str | None = None  # app mode: the default channel ID
-    slack_routes: tuple[tuple[str, str], ...] = ()  # app mode: ordered (job-name glob, channel ID)
+    slack_routes: tuple[tuple[str, str], ...] = ()  # app mode: ordered (pattern, channel ID), see README
     schedule: str = "rate(5 minutes)"
     email_statuses: tuple[str, ...] = ()
     name_contains: str | None = None
@@ -215,10 +220,7 @@ class MonitorProps:
                 )
         patterns = [pattern for pattern, _ in self.slack_routes]
         for pattern in patterns:
-            if not _ROUTE_PATTERN.fullmatch(pattern):
-                raise ConfigError(
-                    f"slack_routes: {pattern!r} may hold only job-name characters and the globs * ? [...], at most 64"
-                )
+            _check_route_pattern(pattern)
             if patterns.count(pattern) > 1:
                 raise ConfigError(
                     f"slack_routes: the pattern {pattern!r} has two rules; only the first would ever match"
@@ -255,6 +257,24 @@ class MonitorProps:
     @property
     def alarm_addresses(self) -> tuple[str, ...]:
         return self.notify_emails if self.alarm_emails is None else self.alarm_emails
+
+
+def _check_route_pattern(pattern: str) -> None:
+    """A glob on the job name (any account and region), or three globs ACCOUNT/REGION/NAME."""
+    parts = pattern.split("/")
+    if len(parts) not in (1, 3):
+        raise ConfigError(
+            f"slack_routes: {pattern!r} has {len(parts)} parts; a pattern with '/' is ACCOUNT/REGION/NAME, "
+            "each a glob (* for any)"
+        )
+    for (part_name, allowed, described, longest), part in zip(
+        _ROUTE_PARTS[-len(parts) :], parts, strict=True
+    ):
+        if not allowed.fullmatch(part):
+            where = f"{pattern!r}" if len(parts) == 1 else f"the {part_name} part {part!r} of {pattern!r}"
+            raise ConfigError(
+                f"slack_routes: {where} may hold only {described} and the globs * ? [...], at most {longest}"
+            )
 
 
 def _check_key_arn(key: str, value: str, *, alternative: str = "") -> None:
@@ -304,7 +324,7 @@ def _flag(key: str, value: Any) -> bool:
 
 
 def _routes(key: str, value: Any) -> tuple[tuple[str, str], ...]:
-    """``bert-*=C0BERT0TEAM,llama-*=C0LLAMA0TEAM``: ordered ``glob=channel ID`` rules."""
+    """``bert-*=C0BERT0TEAM,*/eu-west-1/*=C0EUROPE01``: ordered ``pattern=channel ID`` rules."""
     routes = []
     for rule in _list(key, value):
         pattern, separator, channel = (piece.strip() for piece in rule.partition("="))

@@ -33,13 +33,20 @@ def create_dashboard(
     alarms: Sequence[cloudwatch.IAlarm],
     many_sources: bool = False,
 ) -> cloudwatch.Dashboard:
-    """Ticks and transitions, then one graph per channel, then (when the monitor watches more than
-    its own account and region) which sources could not be read, then the alarms' states."""
+    """Jobs finished and started, ticks, then one graph per channel, then (when the monitor watches
+    more than its own account and region) which sources could not be read, then the alarms' states."""
     dashboard = cloudwatch.Dashboard(scope, "Dashboard", default_interval=Duration.days(1))
     dashboard.add_widgets(
         cloudwatch.GraphWidget(
-            title="Transitions detected",
-            left=[service_metric("TransitionsDetected", PERIOD)],
+            title="Jobs finished and started",
+            left=[
+                service_metric("TransitionsDetected", PERIOD).with_(
+                    label="finished (COMPLETED, FAILED, STOPPED)"
+                ),
+                service_metric("JobsStarted", PERIOD).with_(
+                    label="started (thread opened or start announced)"
+                ),
+            ],
             width=WIDTH,
         ),
         cloudwatch.GraphWidget(

@@ -6,8 +6,10 @@ JOB is a job name (an Inference Recommender job) or ``kind/name`` (``ai-recommen
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
+from job_monitor.adapters.sns import message_attributes
 from job_monitor.adapters.sources import job_source
 from job_monitor.domain import IN_PROGRESS, JobKey, is_terminal
 from job_monitor.messages import SUMMARIES, MessageOptions, render_slack, sns_publication
@@ -33,6 +35,9 @@ def gather(deployment: Deployment, job_name: str) -> dict[str, Any]:
         chatbot_format=settings.chatbot_format,
     )
     announced = is_terminal(report.status) or (report.status == IN_PROGRESS and settings.notify_started)
+    router = settings.slack_router and replace(
+        settings.slack_router, home_account=deployment.function_arn.split(":")[4]
+    )
     channels: dict[str, Any] = {}
     if settings.topic_arn:
         publication = sns_publication(report, options)
@@ -41,13 +46,13 @@ def gather(deployment: Deployment, job_name: str) -> dict[str, Any]:
             "topic_arn": settings.topic_arn,
             "subject": publication.subject,
             "body": per_protocol["email"],
-            "message_attributes": publication.attributes,
+            "message_attributes": message_attributes(publication, report, router),
             "message": per_protocol,
         }
     if "slack" in settings.channels:
         channels["slack"] = {"payload": render_slack(report, options)}
-        if settings.slack_router is not None:  # app mode: the channel its thread goes to
-            channels["slack"]["channel"] = settings.slack_router.channel_for(report.name)
+        if router is not None:  # app mode: the channel its thread goes to
+            channels["slack"]["channel"] = router.channel_for(report)
     return {
         "job_name": report.name,
         "job_kind": report.kind,
@@ -66,8 +71,17 @@ def render(preview: dict[str, Any]) -> str:
         )
     email = preview["channels"].get("email")
     if email:
-        lines += ["", "── email ──", f"Subject: {email['subject']}", "", email["body"].rstrip()]
+        attributes = ", ".join(f"{name}={value}" for name, value in email["message_attributes"].items())
+        lines += [
+            "",
+            "── email ──",
+            f"Subject: {email['subject']}",
+            f"SNS message attributes (subscription filter policies match these): {attributes}",
+            "",
+            email["body"].rstrip(),
+        ]
     slack = preview["channels"].get("slack")
     if slack:
-        lines += ["", "── Slack (as the channel shows it) ──", slack_preview.render(slack["payload"])]
+        where = f" in {slack['channel']}" if "channel" in slack else ""
+        lines += ["", f"── Slack{where} (as the channel shows it) ──", slack_preview.render(slack["payload"])]
     return "\n".join(lines)

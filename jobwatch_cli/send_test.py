@@ -74,7 +74,7 @@ def render(result: dict[str, Any]) -> str:
         table(
             ["CHANNEL", "RESULT", "DETAIL"],
             [
-                [channel, "delivered" if outcome["delivered"] else "FAILED", outcome.get("error") or ""]
+                [channel, "delivered" if outcome["delivered"] else "FAILED", _detail(outcome)]
                 for channel, outcome in result["channels"].items()
             ],
         )
@@ -87,3 +87,8 @@ def render(result: dict[str, Any]) -> str:
     if not succeeded(result):
         lines.append("Fix what the failed channel says, then run `jobwatch send-test` again.")
     return "\n".join(lines)
+
+
+def _detail(outcome: dict[str, Any]) -> str:
+    """What a Slack channel serves in app mode (the default, its routes), then the error if it failed."""
+    return ": ".join(part for part in (outcome.get("serves"), outcome.get("error")) if part)

@@ -826,7 +826,8 @@ class TickReport:
     """What one tick did, for logs, metrics and tests."""
 
     listed: int = 0
-    transitions: int = 0
+    transitions: int = 0  # to COMPLETED, FAILED or STOPPED, claimed by this tick
+    started: int = 0  # jobs seen running whose start was announced (a thread opened, NOTIFY_STARTED)
     tracked: int = 0
     dropped: int = 0
     reconciled: int = 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from functools import cache, partial
 from typing import Any
 
@@ -89,9 +89,14 @@ def _sources(settings: Settings, home_account: str) -> list[LocatedSource]:
 
 
 @cache
-def _notifiers() -> tuple[Notifier, ...]:
-    """One notifier per configured channel, shared by ticks and test messages."""
+def _notifiers(home_account: str) -> tuple[Notifier, ...]:
+    """One notifier per configured channel, shared by ticks and test messages.
+
+    Routes may name accounts, so the router learns the function's own (``home_account``), where
+    the jobs whose origin names no account run.
+    """
     settings = _settings()
+    router = settings.slack_router and replace(settings.slack_router, home_account=home_account)
     options = MessageOptions(
         objective=settings.objective,
         top_n=settings.top_recommendations,
@@ -104,7 +109,7 @@ def _notifiers() -> tuple[Notifier, ...]:
                 boto3.client("sns", config=_AWS_CONFIG),
                 topic_arn=settings.topic_arn,
                 options=options,
-                router=settings.slack_router,
+                router=router,
             )
         )
     if settings.slack_secret_name:
@@ -113,11 +118,11 @@ def _notifiers() -> tuple[Notifier, ...]:
                 webhook_url=_secret_reader(settings.slack_secret_name, parse_webhook_secret), options=options
             )
         )
-    if settings.slack_bot_token_secret_name and settings.slack_router:
+    if settings.slack_bot_token_secret_name and router:
         notifiers.append(
             SlackAppNotifier(
                 bot_token=_secret_reader(settings.slack_bot_token_secret_name, parse_bot_token_secret),
-                router=settings.slack_router,
+                router=router,
                 options=options,
                 api_url=settings.slack_api_url,
             )
@@ -136,7 +141,7 @@ def _monitor(home_account: str) -> tuple[Monitor, Settings]:
             table_name=settings.state_table_name,
             ttl_days=settings.record_ttl_days,
         ),
-        notifiers=_notifiers(),
+        notifiers=_notifiers(home_account),
         settings=settings,
         logger=logger,
     )
@@ -159,10 +164,11 @@ def _secret_reader(secret_name: str, parse: Callable[[str], str]) -> Callable[[b
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """One scheduled tick (its content is irrelevant: every tick looks afresh), or an operator's action."""
+    home_account = context.invoked_function_arn.split(":")[4]
     action = requested_action(event)
     if action is not None:
-        return _operator_action(action)
-    monitor, settings = _monitor(context.invoked_function_arn.split(":")[4])
+        return _operator_action(action, home_account)
+    monitor, settings = _monitor(home_account)
     deadline = (
         time.monotonic() + context.get_remaining_time_in_millis() / 1000 - settings.tick_safety_margin_seconds
     )
@@ -175,7 +181,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return summary
 
 
-def _operator_action(action: str) -> dict[str, Any]:
+def _operator_action(action: str, home_account: str) -> dict[str, Any]:
     """Answer ``jobwatch`` on the operator's terminal; nothing here touches the state table."""
     if action != SEND_TEST_ACTION:
         logger.warning("unknown operator action", extra={"action": action})
@@ -183,7 +189,7 @@ def _operator_action(action: str) -> dict[str, Any]:
             "action": action,
             "error": f"unknown action {action!r}; the function knows {SEND_TEST_ACTION!r}",
         }
-    result = send_test(_notifiers(), region=_settings().region, now=utc_now())
+    result = send_test(_notifiers(home_account), region=_settings().region, now=utc_now())
     delivered = sum(outcome["delivered"] for outcome in result["channels"].values())
     metrics.add_metric(name="TestMessagesSent", unit=MetricUnit.Count, value=delivered)
     logger.info("test message sent", extra={"send_test": result})
@@ -194,6 +200,7 @@ def _publish_metrics(report: TickReport, *, per_source: bool) -> None:
     """Totals for alarms (service dimension only) and per-channel figures for dashboards; when
     jobwatch watches several accounts or regions, also which sources could not be read."""
     metrics.add_metric(name="TransitionsDetected", unit=MetricUnit.Count, value=report.transitions)
+    metrics.add_metric(name="JobsStarted", unit=MetricUnit.Count, value=report.started)
     metrics.add_metric(name="TickErrors", unit=MetricUnit.Count, value=report.errors)
     metrics.add_metric(name="TickDeferred", unit=MetricUnit.Count, value=report.deferred)
     metrics.add_metric(

@@ -8,13 +8,14 @@ entry, no metric that an alarm watches.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from job_monitor.domain import JobReport
 from job_monitor.messages import SEND_TEST
-from job_monitor.ports import DeliveryFailed, Notifier
+from job_monitor.ports import DeliveryFailed, Notifier, RoutedNotifier
 
 SEND_TEST_ACTION = "send-test"
 SEND_TEST_JOB_NAME = "jobwatch-test-message"
@@ -43,19 +44,34 @@ def send_test_report(*, region: str, now: datetime) -> JobReport:
 
 
 def send_test(notifiers: Sequence[Notifier], *, region: str, now: datetime) -> dict[str, Any]:
-    """Deliver the test message on each channel; one channel failing never stops the others."""
+    """Deliver the test message on each channel; one channel failing never stops the others.
+
+    A channel with several destinations (Slack's app mode: the default channel and each route's)
+    is tested in every one, each reported as ``CHANNEL DESTINATION`` with the routes it serves.
+    """
     report = send_test_report(region=region, now=now)
     channels: dict[str, dict[str, Any]] = {}
     for notifier in notifiers:
-        try:
-            notifier.deliver(report)
-        except DeliveryFailed as error:
-            channels[notifier.channel] = {"delivered": False, "error": str(error)[:ERROR_LIMIT]}
-        except Exception as error:  # e.g. the secret unreadable: report it like any failure
-            channels[notifier.channel] = {
-                "delivered": False,
-                "error": f"{type(error).__name__}: {error}"[:ERROR_LIMIT],
-            }
+        if isinstance(notifier, RoutedNotifier):
+            for index, (destination, patterns) in enumerate(notifier.destinations().items()):
+                serves = ["default channel"] if index == 0 else []
+                if patterns:
+                    serves.append("routes " + " ".join(patterns))
+                channels[f"{notifier.channel} {destination}"] = {
+                    **_attempt(partial(notifier.deliver_to, destination, report)),
+                    "serves": ", ".join(serves),
+                }
         else:
-            channels[notifier.channel] = {"delivered": True, "error": None}
+            channels[notifier.channel] = _attempt(partial(notifier.deliver, report))
     return {"action": SEND_TEST_ACTION, "sent_at": now.isoformat(), "channels": channels}
+
+
+def _attempt(send: Callable[[], object]) -> dict[str, Any]:
+    """``delivered`` and, when it failed, the channel's error (what to fix), cut to ERROR_LIMIT."""
+    try:
+        send()
+    except DeliveryFailed as error:
+        return {"delivered": False, "error": str(error)[:ERROR_LIMIT]}
+    except Exception as error:  # e.g. the secret unreadable: report it like any failure
+        return {"delivered": False, "error": f"{type(error).__name__}: {error}"[:ERROR_LIMIT]}
+    return {"delivered": True, "error": None}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from job_monitor.domain import HOME, INFERENCE_RECOMMENDER, JobKey, JobReport, JobSummary, KnownJob, Origin
 
@@ -268,3 +268,20 @@ class Notifier(Protocol):
     keeps_threads: bool
 
     def deliver(self, report: JobReport, *, thread: Thread | None = None) -> Thread | None: ...
+
+
+@runtime_checkable
+class RoutedNotifier(Notifier, Protocol):
+    """A channel whose messages go to one of several destinations: Slack's app mode, channels by route.
+
+    An operator's test message reaches each destination, so a route to a channel that cannot take
+    messages shows before a job needs it.
+    """
+
+    def destinations(self) -> Mapping[str, tuple[str, ...]]:
+        """Each destination, the default first, with the route patterns that lead there."""
+        ...
+
+    def deliver_to(self, destination: str, report: JobReport) -> None:
+        """One new message in ``destination``; raises DeliveryFailed like ``deliver``."""
+        ...

@@ -327,7 +327,9 @@ class Monitor:
                 extra={"job_name": summary.name, "job_kind": summary.kind},
             )
             return
-        self._count(report, "transitions")
+        # A start (a thread's parent, or NOTIFY_STARTED's message) is counted apart: "transitions"
+        # are the ends, COMPLETED, FAILED or STOPPED, that every channel is owed a summary of.
+        self._count(report, "transitions" if is_terminal(summary.status) else "started")
         self._log.info(
             "transition detected",
             extra={

@@ -189,6 +189,18 @@ def test_slack_app_mode_takes_a_channel_and_ordered_routes() -> None:
     configured = props(**APP_MODE, slack_routes=(("bert-*", "C0BERT0TEAM"), ("llama-?", "G0LLAMA0TEAM")))
     assert configured.slack_secret_name == "jobwatch/slack-bot"
     assert configured.slack_routes == (("bert-*", "C0BERT0TEAM"), ("llama-?", "G0LLAMA0TEAM"))
+    by_place = props_from_context(
+        {
+            **APP_MODE,
+            "notify_emails": "ml@example.com",
+            "slack_routes": "111111111111/*/*=C0TEAMA0001,*/eu-west-1/*=C0EUROPE01,bert-*=C0BERT0TEAM",
+        }
+    )
+    assert by_place.slack_routes == (
+        ("111111111111/*/*", "C0TEAMA0001"),
+        ("*/eu-west-1/*", "C0EUROPE01"),
+        ("bert-*", "C0BERT0TEAM"),
+    )
     assert MonitorProps(**APP_MODE, alarm_emails=()).slack_secret_name == "jobwatch/slack-bot"
 
 
@@ -211,6 +223,22 @@ def test_slack_app_mode_takes_a_channel_and_ordered_routes() -> None:
         (
             {**APP_MODE, "slack_routes": (("bert prod", "C0BERT0TEAM"),)},
             r"^slack_routes: 'bert prod' may hold only job-name characters",
+        ),
+        (
+            {**APP_MODE, "slack_routes": (("eu-west-1/bert-*", "C0BERT0TEAM"),)},
+            r"^slack_routes: 'eu-west-1/bert-\*' has 2 parts; a pattern with '/' is ACCOUNT/REGION/NAME",
+        ),
+        (
+            {**APP_MODE, "slack_routes": (("team-a/*/*", "C0BERT0TEAM"),)},
+            r"^slack_routes: the account part 'team-a' of 'team-a/\*/\*' may hold only digits",
+        ),
+        (
+            {**APP_MODE, "slack_routes": (("*/Europe/*", "C0BERT0TEAM"),)},
+            r"^slack_routes: the region part 'Europe' of '\*/Europe/\*' may hold only region-name characters",
+        ),
+        (
+            {**APP_MODE, "slack_routes": (("*/*/bert prod", "C0BERT0TEAM"),)},
+            r"^slack_routes: the name part 'bert prod' of .* may hold only job-name characters",
         ),
         (
             {**APP_MODE, "slack_routes": (("bert-*", "C0BERT0TEAM"), ("bert-*", "C0OTHER0TEAM"))},

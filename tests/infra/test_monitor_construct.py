@@ -12,7 +12,15 @@ import aws_cdk as cdk
 import job_monitor.settings as settings_module
 import pytest
 from aws_cdk.assertions import Match, Template
-from job_monitor.domain import AI_RECOMMENDATION, INFERENCE_RECOMMENDER, JobKey
+from job_monitor.domain import (
+    AI_RECOMMENDATION,
+    COMPLETED,
+    HOME,
+    INFERENCE_RECOMMENDER,
+    JobKey,
+    JobReport,
+    Origin,
+)
 from job_monitor.settings import Settings
 
 from infra.config import MonitorProps
@@ -431,7 +439,7 @@ def test_dashboard_shows_ticks_transitions_each_channel_and_the_alarms(template:
         w["properties"]["title"]: w["properties"].get("metrics", []) for w in widgets if w["type"] == "metric"
     }
     metric_names = {title: {m[1] for m in metrics} for title, metrics in graphs.items()}
-    assert metric_names["Transitions detected"] == {"TransitionsDetected"}
+    assert metric_names["Jobs finished and started"] == {"TransitionsDetected", "JobsStarted"}
     assert metric_names["Tick errors and deferred work"] == {
         "TickErrors",
         "TickDeferred",
@@ -590,7 +598,7 @@ APP_PROPS = MonitorProps(
     notify_emails=("ml-team@example.com",),
     slack_bot_token_secret_name="jobwatch/slack-bot",
     slack_channel="C0123ABCDEF",
-    slack_routes=(("bert-*", "C0BERT0TEAM"), ("llama-*", "C0LLAMA0TEAM")),
+    slack_routes=(("bert-*", "C0BERT0TEAM"), ("222222222222/*/llama-*", "C0LLAMA0TEAM")),
 )
 
 
@@ -603,7 +611,7 @@ def test_slack_app_mode_reaches_the_function_and_the_settings_read_it(app_templa
     variables = function_properties(app_template)["Environment"]["Variables"]
     assert variables["SLACK_BOT_TOKEN_SECRET_NAME"] == "jobwatch/slack-bot"
     assert variables["SLACK_CHANNEL"] == "C0123ABCDEF"
-    assert variables["SLACK_ROUTES"] == "bert-*=C0BERT0TEAM,llama-*=C0LLAMA0TEAM"
+    assert variables["SLACK_ROUTES"] == "bert-*=C0BERT0TEAM,222222222222/*/llama-*=C0LLAMA0TEAM"
     assert "SLACK_WEBHOOK_SECRET_NAME" not in variables
     resolved = {
         name: value if isinstance(value, str) else "arn:aws:sns:us-east-1:123456789012:from-a-reference"
@@ -613,8 +621,20 @@ def test_slack_app_mode_reaches_the_function_and_the_settings_read_it(app_templa
     settings = Settings.from_env({**resolved, "STATE_TABLE_NAME": "from-a-reference"})
     assert settings.channels == ("email", "slack")
     assert settings.slack_router is not None
-    assert settings.slack_router.channel_for("llama-7b-sweep") == "C0LLAMA0TEAM"
-    assert settings.slack_router.channel_for("t5-small") == "C0123ABCDEF"
+    member = Origin("222222222222", "")
+    routed = {
+        (name, origin.account): settings.slack_router.channel_for(
+            JobReport(name=name, status=COMPLETED, region="us-east-1", origin=origin)
+        )
+        for name in ("llama-7b-sweep", "t5-small")
+        for origin in (member, HOME)
+    }
+    assert routed == {
+        ("llama-7b-sweep", member.account): "C0LLAMA0TEAM",
+        ("llama-7b-sweep", ""): "C0123ABCDEF",
+        ("t5-small", member.account): "C0123ABCDEF",
+        ("t5-small", ""): "C0123ABCDEF",
+    }
 
 
 def test_slack_app_mode_may_read_only_the_bot_token_secret(app_template: Template) -> None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from job_monitor.domain import AI_RECOMMENDATION, INFERENCE_RECOMMENDER, JobKey
+from job_monitor.domain import AI_RECOMMENDATION, COMPLETED, INFERENCE_RECOMMENDER, JobKey, JobReport, Origin
 from job_monitor.settings import Settings, SettingsError, log_level
 
 BASE = {
@@ -142,11 +142,24 @@ APP = {"SLACK_BOT_TOKEN_SECRET_NAME": "jobwatch/slack-bot", "SLACK_CHANNEL": "C0
 
 
 def test_slack_app_mode_routes_and_api_url() -> None:
-    settings = Settings.from_env({**BASE, **APP, "SLACK_ROUTES": "bert-*=C0BERT0TEAM"})
+    settings = Settings.from_env(
+        {**BASE, **APP, "SLACK_ROUTES": "222222222222/eu-west-1/*=C0MEMBER001,bert-*=C0BERT0TEAM"}
+    )
     assert settings.channels == ("email", "slack")
     assert settings.slack_router is not None
-    assert settings.slack_router.channel_for("bert-1") == "C0BERT0TEAM"
-    assert settings.slack_router.channel_for("t5") == "C0123ABCDEF"
+    routed = {
+        (name, origin.account): settings.slack_router.channel_for(
+            JobReport(name=name, status=COMPLETED, region="eu-west-1", origin=origin)
+        )
+        for name in ("bert-1", "t5")
+        for origin in (Origin(), Origin("222222222222", ""))
+    }
+    assert routed == {
+        ("bert-1", ""): "C0BERT0TEAM",
+        ("t5", ""): "C0123ABCDEF",
+        ("bert-1", "222222222222"): "C0MEMBER001",
+        ("t5", "222222222222"): "C0MEMBER001",
+    }
     assert settings.slack_api_url == "https://slack.com/api/"
     local = Settings.from_env({**BASE, **APP, "SLACK_API_URL": "http://127.0.0.1:8080/api/"})
     assert local.slack_api_url == "http://127.0.0.1:8080/api/"
@@ -164,6 +177,10 @@ def test_slack_app_mode_routes_and_api_url() -> None:
         ({"SLACK_CHANNEL": "C0123ABCDEF"}, "SLACK_CHANNEL and SLACK_ROUTES are for Slack's app mode"),
         ({**APP, "SLACK_CHANNEL": "#ml"}, "SLACK_CHANNEL must be a Slack channel ID"),
         ({**APP, "SLACK_ROUTES": "bert-*=ml"}, r"SLACK_ROUTES: 'bert-\*=ml': 'ml' is not a Slack channel ID"),
+        (
+            {**APP, "SLACK_ROUTES": "prod/*/*=C0PROD00001"},
+            r"SLACK_ROUTES: 'prod/\*/\*=C0PROD00001': the account part 'prod' of 'prod/\*/\*' may hold only digits",
+        ),
         ({**APP, "SLACK_BOT_TOKEN_SECRET_NAME": "a b"}, "SLACK_BOT_TOKEN_SECRET_NAME must be a secret name"),
         ({**APP, "SLACK_API_URL": "http://slack.example.com/api/"}, "SLACK_API_URL must use https://"),
         ({**APP, "SLACK_API_URL": "https://user:pw@slack.com/api/"}, "SLACK_API_URL must not contain a user"),

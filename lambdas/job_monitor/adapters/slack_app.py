@@ -116,7 +116,7 @@ class SlackAppNotifier:
                 return thread
             answer = self._call(
                 "chat.postMessage",
-                {"channel": self._router.channel_for(report.name), **render_parent(report, self._options)},
+                {"channel": self._router.channel_for(report), **render_parent(report, self._options)},
             )
             channel_id, ts = answer.get("channel"), answer.get("ts")
             if not isinstance(channel_id, str) or not isinstance(ts, str):
@@ -134,13 +134,21 @@ class SlackAppNotifier:
                 thread = None
         summary = render_slack(report, self._options)
         if thread is None:
-            self._call("chat.postMessage", {"channel": self._router.channel_for(report.name), **summary})
+            self._call("chat.postMessage", {"channel": self._router.channel_for(report), **summary})
             return None
         self._call(
             "chat.postMessage",
             {"channel": thread.channel_id, "thread_ts": thread.ts, "reply_broadcast": True, **summary},
         )
         return thread
+
+    def destinations(self) -> dict[str, tuple[str, ...]]:
+        """Every channel a job can go to, the default first, with the route patterns that lead there."""
+        return self._router.channels
+
+    def deliver_to(self, destination: str, report: JobReport) -> None:
+        """One new message in ``destination`` whatever the routes say: an operator's test of that channel."""
+        self._call("chat.postMessage", {"channel": destination, **render_slack(report, self._options)})
 
     def _call(self, method: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         """One Web API call; the answer when Slack says ``ok``, else SlackApiError saying what to fix."""

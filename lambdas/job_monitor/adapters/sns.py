@@ -7,12 +7,22 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from job_monitor.domain import JobReport
-from job_monitor.messages import MessageOptions, sns_publication
+from job_monitor.messages import MessageOptions, SnsPublication, sns_publication
 from job_monitor.ports import DeliveryFailed, Thread
 from job_monitor.routing import SlackRouter
 
 # The message attribute that carries the Slack channel a job is routed to.
 ROUTE_ATTRIBUTE = "slack_channel"
+
+
+def message_attributes(
+    publication: SnsPublication, report: JobReport, router: SlackRouter | None
+) -> dict[str, str]:
+    """The attributes subscriptions filter on; in Slack's app mode also the job's routed channel,
+    so an email subscription can follow one team (``jobwatch preview`` shows the same)."""
+    if router is None:
+        return dict(publication.attributes)
+    return {**publication.attributes, ROUTE_ATTRIBUTE: router.channel_for(report)}
 
 
 class SnsNotifier:
@@ -31,9 +41,7 @@ class SnsNotifier:
 
     def deliver(self, report: JobReport, *, thread: Thread | None = None) -> None:
         publication = sns_publication(report, self._options)
-        attributes = dict(publication.attributes)
-        if self._router is not None:  # the job's team, as its Slack route names it: email can filter on it
-            attributes[ROUTE_ATTRIBUTE] = self._router.channel_for(report.name)
+        attributes = message_attributes(publication, report, self._router)
         arguments: dict[str, Any] = {
             "TopicArn": self._topic_arn,
             "Subject": publication.subject,
