@@ -10,9 +10,9 @@ with what to fix and counted as a source.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,6 +31,7 @@ from local.sandbox import (
     synthesize,
 )
 from local.simulator import SimulatedClock
+from local.slack_api import BOT_TOKEN, SlackApi
 
 pytestmark = pytest.mark.slow
 
@@ -71,8 +72,10 @@ class Run:
         return [message for inbox in self.provisioned.inboxes for message in collect_email(self.cloud, inbox)]
 
 
-@pytest.fixture
-def run(stack: SynthesizedStack, tmp_path: Path) -> Iterator[Run]:
+@contextmanager
+def _world(stack: SynthesizedStack, *, slack_api: SlackApi | None = None) -> Iterator[Run]:
+    """The hub and both member accounts in both regions, the member account's eu-west-1 not enabled,
+    the other member account without its reader role; Slack's app mode when a local Web API is given."""
     clock = SimulatedClock()
     with (
         LocalCloud() as cloud,
@@ -86,10 +89,18 @@ def run(stack: SynthesizedStack, tmp_path: Path) -> Iterator[Run]:
                 world.add_job(f"sweep-{region}", created_at=start + timedelta(seconds=TICK_SECONDS))
         org.disabled.add((MEMBER, "eu-west-1"))
         org.refuse_assume_role(NO_ROLE)
-        provisioned = provision(stack, cloud, slack_secret_value=None)
+        provisioned = provision(stack, cloud, slack_secret_value=BOT_TOKEN if slack_api else None)
         endpoints = endpoint_variables(cloud, org.endpoint_url)
+        if slack_api is not None:
+            endpoints["SLACK_API_URL"] = slack_api.url
         with LocalFunction.of_stack(stack, provisioned, endpoints=endpoints) as function:
             yield Run(cloud, provisioned, function, clock, org)
+
+
+@pytest.fixture
+def run(stack: SynthesizedStack) -> Iterator[Run]:
+    with _world(stack) as world:
+        yield world
 
 
 def test_every_reachable_source_is_announced_once_and_the_failing_one_holds_back_none(run: Run) -> None:
@@ -163,3 +174,48 @@ def test_the_failing_source_says_what_to_fix_and_is_counted(run: Run) -> None:
     assert f'{{{emf[0]},{",".join(emf[1])}}} MetricName="SourcesUnreachable"' in SOURCES_SEARCH
     # No member job was read under a refused role.
     assert run.org.at(NO_ROLE, "us-east-1").call_counts["ListInferenceRecommendationsJobs"] == 0
+
+
+# Slack's app mode with routes by account and region: the hub's own eu-west-1 jobs to one team,
+# every job of the member account to another, the rest to the default channel.
+DEFAULT_CHANNEL, HUB_EUROPE, MEMBER_TEAM = "C0DEFAULT01", "C0HUBEUROPE", "C0MEMBER001"
+ROUTED_CONTEXT = {
+    **CONTEXT,
+    "slack_bot_token_secret_name": "jobwatch/slack-bot",
+    "slack_channel": DEFAULT_CHANNEL,
+    "slack_routes": f"{ACCOUNT_ID}/eu-west-1/*={HUB_EUROPE},{MEMBER}/*/*={MEMBER_TEAM}",
+}
+
+
+@pytest.fixture(scope="module")
+def routed_stack(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedStack:
+    return synthesize(ROUTED_CONTEXT, tmp_path_factory.mktemp("cdk") / "cdk.out")
+
+
+def test_routes_by_account_and_region_send_each_job_to_its_team_in_slack_and_by_email(
+    routed_stack: SynthesizedStack,
+) -> None:
+    with (
+        SlackApi(channels=(DEFAULT_CHANNEL, HUB_EUROPE, MEMBER_TEAM)) as api,
+        _world(routed_stack, slack_api=api) as run,
+    ):
+        run.ticks(8)
+        emails = run.emails()
+
+    in_slack = sorted(
+        (message.channel, message.header) for message in api.messages if message.thread_ts is None
+    )
+    assert in_slack == [
+        (DEFAULT_CHANNEL, "✅ COMPLETED: sweep-us-east-1"),  # the hub's own region: no route names it
+        (HUB_EUROPE, "✅ COMPLETED: sweep-eu-west-1"),
+        (MEMBER_TEAM, "✅ COMPLETED: sweep-us-east-1"),
+    ]
+    by_email = sorted(
+        (m["attributes"]["account"], m["attributes"]["job_name"], m["attributes"]["slack_channel"])
+        for m in emails
+    )
+    assert by_email == [
+        (ACCOUNT_ID, "sweep-eu-west-1", HUB_EUROPE),
+        (ACCOUNT_ID, "sweep-us-east-1", DEFAULT_CHANNEL),
+        (MEMBER, "sweep-us-east-1", MEMBER_TEAM),
+    ]
