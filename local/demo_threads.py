@@ -76,9 +76,12 @@ def run(*, run_ticks: RunTicks, output: Path, quiet: bool, say: Callable[..., No
             say()
             say(f"── Slack conversation {number}/{len(previews)} (preview) ──")
             say(preview)
-    test_ok = test["channels"].get("slack", {}).get("delivered") is True and [
-        message.channel for message in test_messages
-    ] == [DEFAULT_CHANNEL]
+    slack_results = [outcome for channel, outcome in test["channels"].items() if channel.startswith("slack ")]
+    test_ok = (
+        len(slack_results) == 2
+        and all(outcome["delivered"] for outcome in slack_results)
+        and sorted(message.channel for message in test_messages) == sorted((DEFAULT_CHANNEL, LLM_CHANNEL))
+    )
     say(f"      send-test in app mode: {test['channels']}")
     return _verdict(threads, emails, post_count, BOT_TOKEN in log_path.read_text(), test_ok, say)
 
@@ -149,7 +152,7 @@ def _verdict(
             bool(emails) and routed,
         ),
         ("the bot token appears nowhere in the function's logs", not token_leaked),
-        ("send-test posted one test message, in the default channel", test_ok),
+        ("send-test posted one test message in each channel, #ml-platform and #llm-team", test_ok),
     ]
     say()
     for label, passed in checks:

@@ -56,10 +56,10 @@ def send_test(notifiers: Sequence[Notifier], *, region: str, now: datetime) -> d
             for index, (destination, patterns) in enumerate(notifier.destinations().items()):
                 serves = ["default channel"] if index == 0 else []
                 if patterns:
-                    serves.append("routes " + " ".join(patterns))
+                    serves.append("routes " + ", ".join(patterns))
                 channels[f"{notifier.channel} {destination}"] = {
                     **_attempt(partial(notifier.deliver_to, destination, report)),
-                    "serves": ", ".join(serves),
+                    "serves": "; ".join(serves),
                 }
         else:
             channels[notifier.channel] = _attempt(partial(notifier.deliver, report))

@@ -56,6 +56,7 @@ class Run:
     function: LocalFunction
     api: SlackApi
     clock: Any
+    endpoints: dict[str, str]
 
     def ticks(self, count: int) -> list[dict[str, Any]]:
         summaries = []
@@ -76,11 +77,11 @@ def run(stack: SynthesizedStack, tmp_path: Path) -> Iterator[Run]:
         provisioned = provision(stack, cloud, slack_secret_value=json.dumps({"bot_token": BOT_TOKEN}))
         endpoints = {**endpoint_variables(cloud, simulator.endpoint_url), "SLACK_API_URL": api.url}
         with LocalFunction.of_stack(stack, provisioned, endpoints=endpoints) as function:
-            yield Run(cloud, provisioned, function, api, clock)
+            yield Run(cloud, provisioned, function, api, clock, endpoints)
 
 
 def test_each_job_is_one_thread_or_one_message_and_each_summary_arrives_once(run: Run) -> None:
-    run.ticks(TICKS)
+    summaries = run.ticks(TICKS)
 
     parents = run.api.parents()
     finals = Counter(
@@ -103,6 +104,13 @@ def test_each_job_is_one_thread_or_one_message_and_each_summary_arrives_once(run
     assert {"llama-7b-int8", "xgboost-churn-nightly", "gpt2-medium-sizing"} <= threaded
     posts = [call for call in run.api.calls if call.method == "chat.postMessage" and call.answer == "ok"]
     assert len(posts) == len(expected()) + len(threaded)
+    # TransitionsDetected counts the ends only; the threads' starts are JobsStarted
+    published = Counter()
+    for record in run.function.log_records():
+        for name in ("TransitionsDetected", "JobsStarted"):
+            published[name] += sum(record.get(name, ()))
+    assert published == {"TransitionsDetected": len(expected()), "JobsStarted": len(threaded)}
+    assert sum(summary["started"] for summary in summaries) == len(threaded)
 
 
 def test_jobs_go_to_their_routed_channel_and_email_carries_it(run: Run) -> None:
@@ -150,14 +158,45 @@ def _cli(run: Run, *arguments: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
-def test_send_test_posts_one_test_message_in_the_default_channel(run: Run, stack: SynthesizedStack) -> None:
+def test_send_test_posts_in_every_routed_channel_and_names_the_one_to_fix(
+    run: Run, stack: SynthesizedStack
+) -> None:
     deploy(stack, run.cloud, run.provisioned)
     code, out = _cli(run, "send-test")
 
     assert code == 0, out
-    [message] = run.api.messages
-    assert (message.channel, message.thread_ts) == (DEFAULT, None)
-    assert "TEST MESSAGE" in message.content["text"]
+    assert sorted((m.channel, m.thread_ts) for m in run.api.messages) == [(DEFAULT, None), (LLM, None)]
+    assert all("TEST MESSAGE" in m.content["text"] for m in run.api.messages)
+    assert f"slack {DEFAULT}  delivered  default channel\n" in out
+    assert f"slack {LLM}  delivered  routes llama-*, gpt2-*\n" in out
+
+    run.api.outside.add(LLM)  # the app was removed from the LLM team's channel
+    code, out = _cli(run, "send-test")
+
+    assert code == 1
+    assert f"slack {DEFAULT}  delivered  default channel\n" in out
+    assert (
+        f"slack {LLM}  FAILED     routes llama-*, gpt2-*: Slack refused chat.postMessage (not_in_channel): "
+        "the app is not a member of the channel: invite it there" in out
+    )
+
+
+def test_preview_names_the_routed_channel_and_the_attribute_email_filters_on(
+    run: Run, stack: SynthesizedStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run.ticks(TICKS)
+    deploy(stack, run.cloud, run.provisioned)
+    for name, value in run.endpoints.items():  # the operator's SageMaker is the simulator too
+        monkeypatch.setenv(name, value)
+
+    code, out = _cli(run, "preview", "llama-7b-int8")
+
+    assert code == 0, out
+    assert (
+        "SNS message attributes (subscription filter policies match these): status=FAILED, "
+        f"job_name=llama-7b-int8, job_kind=inference-recommender, slack_channel={LLM}\n" in out
+    )
+    assert f"── Slack in {LLM} (as the channel shows it) ──" in out
 
 
 def test_doctor_reads_the_bot_token_secret_without_printing_it(run: Run, stack: SynthesizedStack) -> None:

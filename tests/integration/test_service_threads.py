@@ -131,6 +131,7 @@ def test_a_job_gets_a_thread_whose_parent_is_updated_and_whose_summary_is_broadc
     [parent] = world.api.messages
     assert (parent.channel, parent.header) == (BERT, "⏳ RUNNING: bert-sweep")
     assert started.channels["slack"].sent == 1
+    assert (started.started, started.transitions) == (1, 0)  # a start is no transition to an end
     assert world.email.delivered == []  # a start is news only where it opens a thread
 
     world.move("bert-sweep", COMPLETED)
@@ -142,6 +143,7 @@ def test_a_job_gets_a_thread_whose_parent_is_updated_and_whose_summary_is_broadc
     assert (reply.thread_ts, reply.broadcast) == (parent.ts, True)
     assert world.posts() == [("chat.postMessage", "ok"), ("chat.update", "ok"), ("chat.postMessage", "ok")]
     assert finished.channels["slack"].sent == 1
+    assert (finished.started, finished.transitions) == (0, 1)
     assert world.email.keys() == [("bert-sweep", COMPLETED)]
 
 

@@ -11,6 +11,7 @@ from job_monitor.adapters.slack import WebhookConfigError
 from job_monitor.adapters.slack_app import SlackApiError, SlackAppNotifier, parse_bot_token_secret
 from job_monitor.domain import COMPLETED, FAILED, IN_PROGRESS
 from job_monitor.messages import MessageOptions
+from job_monitor.operations import send_test
 from job_monitor.ports import MAX_RETRY_AFTER_SECONDS, Thread
 from job_monitor.routing import SlackRouter, parse_routes
 from slack_sdk.models.blocks import Block
@@ -335,3 +336,31 @@ def test_an_unusable_secret_is_refused_without_quoting_it(value: str, message: s
         parse_bot_token_secret(value)
     assert "hooks.slack.com" not in str(error.value)
     assert "Injected" not in str(error.value)
+
+
+def test_send_test_posts_in_the_default_channel_and_each_routed_one_and_says_which_to_fix(
+    api: SlackApi,
+) -> None:
+    router = SlackRouter(
+        default_channel=DEFAULT,
+        routes=parse_routes(f"bert-*={BERT},222222222222/*/*={BERT},gpt2-*={DEFAULT}"),
+    )
+    app = SlackAppNotifier(
+        bot_token=TokenProvider(), router=router, options=MessageOptions(), api_url=api.url
+    )
+    api.outside.add(BERT)  # the app was never invited to the bert team's channel
+
+    result = send_test([app], region="us-east-1", now=sample_report().created_at)
+
+    assert result["channels"] == {
+        f"slack {DEFAULT}": {"delivered": True, "error": None, "serves": "default channel; routes gpt2-*"},
+        f"slack {BERT}": {
+            "delivered": False,
+            "error": "Slack refused chat.postMessage (not_in_channel): the app is not a member of the channel: "
+            "invite it there, or grant it chat:write.public for public channels",
+            "serves": "routes bert-*, 222222222222/*/*",
+        },
+    }
+    [message] = api.messages
+    assert (message.channel, message.thread_ts) == (DEFAULT, None)
+    assert message.header.startswith("🧪 TEST MESSAGE")

@@ -9,7 +9,7 @@ from dataclasses import replace
 import boto3
 import pytest
 from job_monitor.adapters.sns import SnsNotifier
-from job_monitor.domain import COMPLETED, FAILED
+from job_monitor.domain import COMPLETED, FAILED, Origin
 from job_monitor.messages import MessageOptions
 from job_monitor.ports import DeliveryFailed
 from job_monitor.routing import SlackRouter, parse_routes
@@ -108,3 +108,27 @@ def test_each_message_carries_its_routed_channel_so_a_team_can_filter_on_it(topi
         for envelope in topic.received(everyone)
     }
     assert routed == {"bert-sweep": "C0BERT0TEAM", "t5-small": "C0DEFAULT01"}
+
+
+def test_the_routed_channel_follows_routes_by_account_and_region(topic: Topic) -> None:
+    router = SlackRouter(
+        default_channel="C0DEFAULT01",
+        routes=parse_routes("222222222222/*/*=C0MEMBER001,111111111111/eu-west-1/*=C0HUBEUROPE"),
+        home_account="111111111111",
+    )
+    everyone = topic.queue("everyone")
+    notifier = SnsNotifier(boto3.client("sns"), topic_arn=topic.arn, options=MessageOptions(), router=router)
+
+    notifier.deliver(replace(sample_report(COMPLETED, "member-job"), origin=Origin("222222222222", "")))
+    notifier.deliver(
+        replace(sample_report(COMPLETED, "hub-eu-job"), region="eu-west-1", origin=Origin("", "eu-west-1"))
+    )
+    notifier.deliver(sample_report(COMPLETED, "hub-job"))
+
+    routed = {
+        envelope["MessageAttributes"]["job_name"]["Value"]: envelope["MessageAttributes"]["slack_channel"][
+            "Value"
+        ]
+        for envelope in topic.received(everyone)
+    }
+    assert routed == {"member-job": "C0MEMBER001", "hub-eu-job": "C0HUBEUROPE", "hub-job": "C0DEFAULT01"}
