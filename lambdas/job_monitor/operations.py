@@ -1,9 +1,10 @@
 """Actions an operator asks of the deployed function, besides the scheduled tick.
 
-``{"action": "send-test"}`` sends one clearly labelled test message on every configured channel,
-through the same notifiers, client configuration and permissions a real message uses, so a
-success proves the path a job's summary takes. It records nothing: no transition, no outbox
-entry, no metric that an alarm watches.
+``{"action": "send-test"}`` sends one clearly labelled test message on every configured channel
+(in Slack's app mode, in the default channel and every channel a route names), through the same
+notifiers, client configuration and permissions a real message uses, so a success proves the path
+a job's summary takes. It records nothing: no transition, no outbox entry, no metric that an alarm
+watches.
 """
 
 from __future__ import annotations
