@@ -56,7 +56,6 @@ class Run:
     function: LocalFunction
     api: SlackApi
     clock: Any
-    endpoints: dict[str, str]
 
     def ticks(self, count: int) -> list[dict[str, Any]]:
         summaries = []
@@ -77,7 +76,7 @@ def run(stack: SynthesizedStack, tmp_path: Path) -> Iterator[Run]:
         provisioned = provision(stack, cloud, slack_secret_value=json.dumps({"bot_token": BOT_TOKEN}))
         endpoints = {**endpoint_variables(cloud, simulator.endpoint_url), "SLACK_API_URL": api.url}
         with LocalFunction.of_stack(stack, provisioned, endpoints=endpoints) as function:
-            yield Run(cloud, provisioned, function, api, clock, endpoints)
+            yield Run(cloud, provisioned, function, api, clock)
 
 
 def test_each_job_is_one_thread_or_one_message_and_each_summary_arrives_once(run: Run) -> None:
@@ -182,12 +181,10 @@ def test_send_test_posts_in_every_routed_channel_and_names_the_one_to_fix(
 
 
 def test_preview_names_the_routed_channel_and_the_attribute_email_filters_on(
-    run: Run, stack: SynthesizedStack, monkeypatch: pytest.MonkeyPatch
+    run: Run, stack: SynthesizedStack
 ) -> None:
     run.ticks(TICKS)
     deploy(stack, run.cloud, run.provisioned)
-    for name, value in run.endpoints.items():  # the operator's SageMaker is the simulator too
-        monkeypatch.setenv(name, value)
 
     code, out = _cli(run, "preview", "llama-7b-int8")
 
