@@ -1,4 +1,4 @@
-"""The synthesized stack the operator CLI's tests deploy into moto, synthesized once per run."""
+"""The synthesized stacks the end-to-end tests deploy into moto, each synthesized once per run or module."""
 
 from __future__ import annotations
 
@@ -11,3 +11,9 @@ from tests.support.operator_world import CONTEXT
 @pytest.fixture(scope="session")
 def operator_stack(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedStack:
     return synthesize(CONTEXT, tmp_path_factory.mktemp("operator-cdk") / "cdk.out")
+
+
+@pytest.fixture(scope="module")
+def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> SynthesizedStack:
+    """The stack synthesized with the requesting test module's own ``CONTEXT``."""
+    return synthesize(request.module.CONTEXT, tmp_path_factory.mktemp("cdk") / "cdk.out")

@@ -13,19 +13,15 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from local.sandbox import (
     LocalCloud,
     LocalFunction,
-    Provisioned,
     SynthesizedStack,
-    collect_email,
     endpoint_variables,
     provision,
-    synthesize,
 )
 from local.slack_receiver import SlackReceiver
 from local.story import (
@@ -33,40 +29,20 @@ from local.story import (
     AI_RECOMMENDATION,
     HISTORY,
     STORY,
-    TICK_SECONDS,
     TICKS,
     build_world,
     expected,
 )
+from tests.support.function_run import FunctionRun
 
 pytestmark = pytest.mark.slow
 
 CONTEXT = {"notify_emails": "ml-team@example.com", "slack_webhook_secret_name": "jobwatch/slack"}
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedStack:
-    return synthesize(CONTEXT, tmp_path_factory.mktemp("cdk") / "cdk.out")
-
-
 @dataclass
-class Run:
-    cloud: LocalCloud
-    provisioned: Provisioned
-    function: LocalFunction
+class Run(FunctionRun):
     slack: SlackReceiver
-    clock: Any
-    simulator: Any
-
-    def ticks(self, count: int) -> list[dict[str, Any]]:
-        summaries = []
-        for _ in range(count):
-            summaries.append(self.function.invoke())
-            self.clock.advance(TICK_SECONDS)
-        return summaries
-
-    def emails(self) -> list[dict[str, Any]]:
-        return [message for inbox in self.provisioned.inboxes for message in collect_email(self.cloud, inbox)]
 
     def slack_keys(self) -> list[tuple[str, str]]:
         keys = []
@@ -87,7 +63,7 @@ def run(stack: SynthesizedStack, tmp_path: Path) -> Iterator[Run]:
         provisioned = provision(stack, cloud, slack_secret_value=json.dumps({"webhook_url": slack.url}))
         endpoints = endpoint_variables(cloud, simulator.endpoint_url)
         with LocalFunction.of_stack(stack, provisioned, endpoints=endpoints) as function:
-            yield Run(cloud, provisioned, function, slack, clock, simulator)
+            yield Run(cloud, provisioned, function, clock, slack)
 
 
 def test_the_function_environment_comes_from_the_template_and_points_at_local_resources(run: Run) -> None:

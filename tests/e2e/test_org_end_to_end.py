@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
@@ -23,21 +22,20 @@ from local.sandbox import (
     ACCOUNT_ID,
     LocalCloud,
     LocalFunction,
-    Provisioned,
     SynthesizedStack,
-    collect_email,
     endpoint_variables,
     provision,
     synthesize,
 )
 from local.simulator import SimulatedClock
 from local.slack_api import BOT_TOKEN, SlackApi
+from local.story import TICK_SECONDS
+from tests.support.function_run import FunctionRun
 
 pytestmark = pytest.mark.slow
 
 MEMBER = "222222222222"
 NO_ROLE = "333333333333"  # the reader role was never deployed here: STS refuses AssumeRole
-TICK_SECONDS = 300
 CONTEXT = {
     "notify_emails": "ml-team@example.com",
     "regions": "us-east-1,eu-west-1",
@@ -48,28 +46,9 @@ FAILING = f"{MEMBER}/eu-west-1/inference-recommender"
 REFUSED = [f"{NO_ROLE}/{region}/inference-recommender" for region in ("us-east-1", "eu-west-1")]
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedStack:
-    return synthesize(CONTEXT, tmp_path_factory.mktemp("cdk") / "cdk.out")
-
-
 @dataclass
-class Run:
-    cloud: LocalCloud
-    provisioned: Provisioned
-    function: LocalFunction
-    clock: SimulatedClock
+class Run(FunctionRun):
     org: SimulatedOrganization
-
-    def ticks(self, count: int) -> list[dict[str, Any]]:
-        summaries = []
-        for _ in range(count):
-            summaries.append(self.function.invoke())
-            self.clock.advance(TICK_SECONDS)
-        return summaries
-
-    def emails(self) -> list[dict[str, Any]]:
-        return [message for inbox in self.provisioned.inboxes for message in collect_email(self.cloud, inbox)]
 
 
 @contextmanager

@@ -12,7 +12,6 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,15 +20,13 @@ from local.deployed import deploy
 from local.sandbox import (
     LocalCloud,
     LocalFunction,
-    Provisioned,
     SynthesizedStack,
-    collect_email,
     endpoint_variables,
     provision,
-    synthesize,
 )
 from local.slack_api import BOT_TOKEN, SlackApi, SlackMessage
-from local.story import STORY, TICK_SECONDS, TICKS, build_world, expected
+from local.story import STORY, TICKS, build_world, expected
+from tests.support.function_run import FunctionRun
 
 pytestmark = pytest.mark.slow
 
@@ -44,25 +41,9 @@ CONTEXT = {
 RUNNING_AT_BASELINE = {job.name for job in STORY if job.created_after_ticks < 0}
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedStack:
-    return synthesize(CONTEXT, tmp_path_factory.mktemp("cdk") / "cdk.out")
-
-
 @dataclass
-class Run:
-    cloud: LocalCloud
-    provisioned: Provisioned
-    function: LocalFunction
+class Run(FunctionRun):
     api: SlackApi
-    clock: Any
-
-    def ticks(self, count: int) -> list[dict[str, Any]]:
-        summaries = []
-        for _ in range(count):
-            summaries.append(self.function.invoke())
-            self.clock.advance(TICK_SECONDS)
-        return summaries
 
     def job_of(self, message: SlackMessage) -> str:
         [name] = [job.name for job in STORY if message.header.endswith(f": {job.name}")]
@@ -76,7 +57,7 @@ def run(stack: SynthesizedStack, tmp_path: Path) -> Iterator[Run]:
         provisioned = provision(stack, cloud, slack_secret_value=json.dumps({"bot_token": BOT_TOKEN}))
         endpoints = {**endpoint_variables(cloud, simulator.endpoint_url), "SLACK_API_URL": api.url}
         with LocalFunction.of_stack(stack, provisioned, endpoints=endpoints) as function:
-            yield Run(cloud, provisioned, function, api, clock)
+            yield Run(cloud, provisioned, function, clock, api)
 
 
 def test_each_job_is_one_thread_or_one_message_and_each_summary_arrives_once(run: Run) -> None:
@@ -118,8 +99,7 @@ def test_jobs_go_to_their_routed_channel_and_email_carries_it(run: Run) -> None:
     channels = {run.job_of(parent): parent.channel for parent in run.api.parents()}
     assert channels["llama-7b-int8"] == channels["gpt2-medium-sizing"] == LLM
     assert channels["bert-base-uncased-sweep"] == DEFAULT
-    emails = [message for inbox in run.provisioned.inboxes for message in collect_email(run.cloud, inbox)]
-    routed = {m["attributes"]["job_name"]: m["attributes"]["slack_channel"] for m in emails}
+    routed = {m["attributes"]["job_name"]: m["attributes"]["slack_channel"] for m in run.emails()}
     assert routed == {name: channels[name] for name, _ in expected()}
 
 
