@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from local.loopback import Answer, LoopbackServer
 from local.slack_receiver import _LONGEST_HOLD_SECONDS, ReceiverFaults, ScriptedResponse
 
 BOT_TOKEN = "xoxb-0000000000-0000000000000-LocalJobwatchBotToken"  # noqa: S105 - a local stand-in
@@ -81,7 +82,7 @@ class SlackApi:
         self._release = threading.Event()
         self._lock = threading.Lock()
         self._clock = 1_764_400_000
-        self._server: ThreadingHTTPServer | None = None
+        self._server = LoopbackServer(self._answer_post, self._answer_get)
         self.url = ""
 
     # --- cues -------------------------------------------------------------------------------------
@@ -131,8 +132,8 @@ class SlackApi:
 
     def _answer(
         self, method: str, authorization: str, payload: dict[str, Any]
-    ) -> tuple[int, dict, int | None]:
-        """(HTTP status, body, Retry-After) for one call, carrying it out when it succeeds."""
+    ) -> tuple[int, dict[str, Any], int | None, str | None]:
+        """(HTTP status, body, Retry-After, Location) for one call, carrying it out when it succeeds."""
         with self._lock:
             cue = next((cue for cue in self._script if cue[2] in (None, method)), None)
             scripted, error = (None, "") if cue is None else cue[:2]
@@ -195,64 +196,36 @@ class SlackApi:
         )
         return 200, {"ok": True, "channel": channel, "ts": ts, "message": {"text": content.get("text", "")}}
 
+    def _answer_post(self, path: str, headers: Mapping[str, str], raw: bytes) -> Answer:
+        method = path.removeprefix(API_PATH)
+        location = None
+        if not path.startswith(API_PATH) or method not in _METHODS:
+            status, body, retry_after = 404, {"ok": False, "error": "unknown_method"}, None
+        else:
+            try:
+                payload = json.loads(raw)
+            except ValueError:
+                payload = None
+            if not isinstance(payload, dict):
+                status, body, retry_after = 200, {"ok": False, "error": "invalid_json"}, None
+            else:
+                status, body, retry_after, location = self._answer(
+                    method, headers.get("Authorization", ""), payload
+                )
+        return Answer(
+            status, json.dumps(body).encode(), "application/json; charset=utf-8", retry_after, location
+        )
+
+    def _answer_get(self, path: str, headers: Mapping[str, str]) -> int:
+        """Only a client that follows a redirect comes here."""
+        with self._lock:
+            self.followed.append(path)
+        return 200
+
     def __enter__(self) -> SlackApi:
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length)
-                method = self.path.removeprefix(API_PATH)
-                location = None
-                if not self.path.startswith(API_PATH) or method not in _METHODS:
-                    status, body, retry_after = 404, {"ok": False, "error": "unknown_method"}, None
-                else:
-                    try:
-                        payload = json.loads(raw)
-                    except ValueError:
-                        payload = None
-                    if not isinstance(payload, dict):
-                        status, body, retry_after = 200, {"ok": False, "error": "invalid_json"}, None
-                    else:
-                        status, body, retry_after, location = api._answer(
-                            method, self.headers.get("Authorization", ""), payload
-                        )
-                data = json.dumps(body).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json; charset=utf-8")
-                    self.send_header("Content-Length", str(len(data)))
-                    if retry_after is not None:
-                        self.send_header("Retry-After", str(retry_after))
-                    if location is not None:
-                        self.send_header("Location", location)
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    return  # the client gave up waiting
-
-            def do_GET(self) -> None:  # only a client that follows a redirect comes here
-                with api._lock:
-                    api.followed.append(self.path)
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
-        host, port = self._server.server_address[:2]
-        self.url = f"http://{host}:{port}{API_PATH}"
+        self.url = self._server.start() + API_PATH
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.release_held()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        self._server.close()

@@ -6,9 +6,11 @@ import json
 import random
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from local.loopback import Answer, LoopbackServer
 
 WEBHOOK_PATH = "/services/T0JOBWATCH/B0LOCAL/xoxLocalWebhookToken"
 _LONGEST_HOLD_SECONDS = 30.0  # a held answer never outlives a test that forgot to release it
@@ -97,7 +99,7 @@ class SlackReceiver:
         self._script: list[ScriptedResponse] = []
         self._lock = threading.Lock()
         self._release = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
+        self._server = LoopbackServer(self._answer_post, self._answer_get)
         self.url = ""
 
     def fail_next(self, count: int = 1, *, status: int = 503, retry_after: int | None = None) -> None:
@@ -150,56 +152,23 @@ class SlackReceiver:
                     self.slow_posts.append(request)
         return response
 
+    def _answer_post(self, path: str, headers: Mapping[str, str], body: bytes) -> Answer:
+        request = ReceivedRequest(path, dict(headers), body)
+        response = ScriptedResponse(status=404) if path != WEBHOOK_PATH else self._respond(request)
+        data = _BODIES.get(response.status, "error").encode()
+        if response.location is not None:  # as some servers do: the request's own path echoed
+            data = f"Redirecting {path} to {response.location}".encode()
+        return Answer(response.status, data, "text/plain", response.retry_after, response.location)
+
+    def _answer_get(self, path: str, headers: Mapping[str, str]) -> int:
+        with self._lock:
+            self.followed.append(ReceivedRequest(path, dict(headers), b""))
+        return 200 if path == REDIRECT_PATH else 404
+
     def __enter__(self) -> SlackReceiver:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                request = ReceivedRequest(self.path, dict(self.headers.items()), self.rfile.read(length))
-                if self.path != WEBHOOK_PATH:
-                    response = ScriptedResponse(status=404)
-                else:
-                    response = receiver._respond(request)
-                data = _BODIES.get(response.status, "error").encode()
-                if response.location is not None:  # as some servers do: the request's own path echoed
-                    data = f"Redirecting {self.path} to {response.location}".encode()
-                try:
-                    self.send_response(response.status)
-                    self.send_header("Content-Type", "text/plain")
-                    self.send_header("Content-Length", str(len(data)))
-                    if response.retry_after is not None:
-                        self.send_header("Retry-After", str(response.retry_after))
-                    if response.location is not None:
-                        self.send_header("Location", response.location)
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    return  # the client gave up waiting (a timeout fault)
-
-            def do_GET(self) -> None:
-                request = ReceivedRequest(self.path, dict(self.headers.items()), b"")
-                with receiver._lock:
-                    receiver.followed.append(request)
-                self.send_response(200 if self.path == REDIRECT_PATH else 404)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
-        host, port = self._server.server_address[:2]
-        self.url = f"http://{host}:{port}{WEBHOOK_PATH}"
+        self.url = self._server.start() + WEBHOOK_PATH
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.release_held()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        self._server.close()
