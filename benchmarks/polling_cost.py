@@ -336,7 +336,9 @@ def run_sources_cell(workdir: Path, *, accounts: int, regions: int, ticks: int) 
             for account in (sts.get_caller_identity()["Account"], *members):
                 for region in watched:
                     world = org.at(account, region)
-                    schedule_sweep(world, running=SWEEP_RUNNING, ticks=warmup_ticks + ticks)
+                    schedule_sweep(
+                        world, kind="inference-recommender", running=SWEEP_RUNNING, ticks=warmup_ticks + ticks
+                    )
                     world.faults.latency_seconds = LATENCY_SECONDS
                     worlds.append(world)
             provisioned = provision(stack, cloud, slack_secret_value=json.dumps({"webhook_url": slack.url}))
