@@ -58,6 +58,7 @@ TRANSITIONS_PER_TICK = 5
 OUTCOMES = ("COMPLETED", "COMPLETED", "COMPLETED", "FAILED", "STOPPED")  # one tick's five endings
 LATENCY_SECONDS = 0.020
 TICK_SECONDS = 300
+WARMUP_TICKS = 2  # the baseline, and the first tick after it, which lists the baseline's overlap
 CONTEXT = {"notify_emails": "bench@example.com", "slack_webhook_secret_name": "jobwatch/bench-slack"}
 PROBE = Path(__file__).with_name("cold_start_probe.py")
 # The sources sweep: (member accounts, regions) giving 1, 4 and 16 sources of Inference Recommender jobs.
@@ -261,8 +262,7 @@ def run_cell(
         simulator.add_finished_ai_jobs(history)
     else:
         simulator.add_finished_jobs(history)
-    warmup_ticks = 2  # the baseline, and the first tick after it, which lists the baseline's overlap
-    schedule_sweep(simulator, kind=kind, running=running, ticks=warmup_ticks + ticks)
+    schedule_sweep(simulator, kind=kind, running=running, ticks=WARMUP_TICKS + ticks)
     simulator.faults.latency_seconds = LATENCY_SECONDS
     counter = RequestCounter()
     probe_figures = None
@@ -285,20 +285,17 @@ def run_cell(
         )
         endpoints = endpoint_variables(cloud, simulator.endpoint_url)
         with LocalFunction.of_stack(stack, provisioned, endpoints=endpoints) as function:
-            for tick in range(warmup_ticks + ticks):
-                if tick:
-                    clock.advance(TICK_SECONDS)
-                    traveller.shift(TICK_SECONDS)
+            for measured in _ticks(clock, traveller, ticks):
                 ours, theirs = TickFigures(), TickFigures()
                 with counter.measure(ours):
                     report = function.invoke()
                 ours.transitions, ours.reconciled = report["transitions"], report["reconciled"]
                 with counter.measure(theirs):
                     theirs.transitions = naive.tick()
-                if tick >= warmup_ticks:
+                if measured:
                     result.jobwatch.append(ours)
                     result.naive.append(theirs)
-                    _progress(result, tick - warmup_ticks + 1, ticks)
+                    _progress(result, len(result.jobwatch), ticks)
         if probe:
             probe_figures = cold_start(stack.asset_dir(), provisioned, endpoints)
     boto3.setup_default_session()
@@ -325,7 +322,6 @@ def run_sources_cell(workdir: Path, *, accounts: int, regions: int, ticks: int) 
     stack = synthesize(context, workdir / f"cdk-{accounts}-{regions}.out")
     result = SourcesResult(sources=(1 + accounts) * regions)
     clock = SimulatedClock()
-    warmup_ticks = 2
     with LocalCloud() as cloud, SlackReceiver() as slack:
         sts = cloud.client("sts")
         with (
@@ -337,24 +333,21 @@ def run_sources_cell(workdir: Path, *, accounts: int, regions: int, ticks: int) 
                 for region in watched:
                     world = org.at(account, region)
                     schedule_sweep(
-                        world, kind="inference-recommender", running=SWEEP_RUNNING, ticks=warmup_ticks + ticks
+                        world, kind="inference-recommender", running=SWEEP_RUNNING, ticks=WARMUP_TICKS + ticks
                     )
                     world.faults.latency_seconds = LATENCY_SECONDS
                     worlds.append(world)
             provisioned = provision(stack, cloud, slack_secret_value=json.dumps({"webhook_url": slack.url}))
             endpoints = endpoint_variables(cloud, org.endpoint_url)
             with LocalFunction.of_stack(stack, provisioned, endpoints=endpoints) as function:
-                for tick in range(warmup_ticks + ticks):
-                    if tick:
-                        clock.advance(TICK_SECONDS)
-                        traveller.shift(TICK_SECONDS)
+                for measured in _ticks(clock, traveller, ticks):
                     before = sum((world.call_counts for world in worlds), Counter())
                     started = time.perf_counter()
                     report = function.invoke()
                     figures = TickFigures(seconds=time.perf_counter() - started)
                     figures.sagemaker = sum((world.call_counts for world in worlds), Counter()) - before
                     figures.transitions = report["transitions"]
-                    if tick >= warmup_ticks:
+                    if measured:
                         result.ticks.append(figures)
     print(f"bench: {result.sources} sources: {ticks} ticks measured", file=sys.stderr, flush=True)
     return result
@@ -452,6 +445,18 @@ def _import_breakdown(environment: dict[str, str]) -> list[tuple[str, float]]:
         own, _, name = line.removeprefix("import time:").split("|")
         by_package[name.strip().split(".")[0]] += int(own) / 1e6
     return by_package.most_common(6)
+
+
+def _ticks(clock: SimulatedClock, traveller: time_machine.Traveller, measured: int) -> Iterator[bool]:
+    """The warm-up ticks then ``measured`` ticks, each saying whether it is measured.
+
+    Between two ticks the service's clock and the function's both move one tick on.
+    """
+    for tick in range(WARMUP_TICKS + measured):
+        if tick:
+            clock.advance(TICK_SECONDS)
+            traveller.shift(TICK_SECONDS)
+        yield tick >= WARMUP_TICKS
 
 
 def _progress(result: CellResult, done: int, ticks: int) -> None:
