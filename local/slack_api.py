@@ -71,7 +71,7 @@ class SlackApi:
     def __init__(self, channels: tuple[str, ...] = ("C0DEFAULT01",), *, token: str = BOT_TOKEN) -> None:
         self.channels = set(channels)
         self.outside: set[str] = set()
-        self.token = token
+        self.token = self._built_token = token
         self.messages: list[SlackMessage] = []
         self.calls: list[ApiCall] = []
         self.slow_calls: list[ApiCall] = []  # carried out, but answered after a delay
@@ -119,6 +119,17 @@ class SlackApi:
         with self._lock:
             self._script.clear()
             self.faults = ReceiverFaults()
+
+    def reset(self) -> None:
+        """As built, for the next test: no messages, calls, cues or faults; in every channel; its first token."""
+        self.recover()
+        with self._lock:
+            self.messages.clear()
+            self.calls.clear()
+            self.slow_calls.clear()
+            self.followed.clear()
+            self.outside.clear()
+            self.token = self._built_token
 
     # --- what the channels show -----------------------------------------------------------------
 

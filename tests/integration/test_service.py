@@ -6,13 +6,12 @@ import logging
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, ClassVar
 
 import boto3
 import pytest
 from job_monitor import service
-from job_monitor.adapters.dynamodb_state import DynamoStateStore
 from job_monitor.domain import (
     AI_RECOMMENDATION,
     COMPLETED,
@@ -25,80 +24,21 @@ from job_monitor.domain import (
     JobReport,
     Recommendation,
 )
-from job_monitor.ports import MAX_RETRY_AFTER_SECONDS, Cursor, DeliveryFailed
-from job_monitor.service import Monitor
-from job_monitor.settings import Settings, SettingsError
+from job_monitor.ports import MAX_RETRY_AFTER_SECONDS, Cursor, DeliveryFailed, JobSource
+from job_monitor.settings import SettingsError
 from moto import mock_aws
 
 from tests.support.fakes import FakeJobSource, RecordingNotifier
+from tests.support.monitor_world import START, TABLE, MonitorWorld, settings
 from tests.support.tables import create_state_table
 
-START = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-TABLE = "jobwatch-state"
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def tick(self, minutes: float = 5) -> datetime:
-        self.now += timedelta(minutes=minutes)
-        return self.now
-
-
-def settings(**overrides: str) -> Settings:
-    env = {
-        "STATE_TABLE_NAME": TABLE,
-        "TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:summaries",
-        "SLACK_WEBHOOK_SECRET_NAME": "jobwatch/slack",
-        "MAX_DELIVERY_ATTEMPTS": "3",
-        "AWS_REGION": "us-east-1",
-    }
-    env.update(overrides)
-    return Settings.from_env(env)
-
-
-class World:
+class World(MonitorWorld):
     """A monitor wired to moto DynamoDB, a fake SageMaker and two recording channels."""
 
     def __init__(self, **overrides: str) -> None:
-        self.clock = Clock()
-        self.source = FakeJobSource()
-        self.email = RecordingNotifier("email")
+        super().__init__(settings(**overrides))
         self.slack = RecordingNotifier("slack")
-        self.settings = settings(**overrides)
-        self.store = DynamoStateStore(boto3.client("dynamodb"), table_name=TABLE, ttl_days=90)
-
-    def monitor(self) -> Monitor:
-        return Monitor(
-            sources=[self.source],
-            store=self.store,
-            notifiers=[self.email, self.slack],
-            settings=self.settings,
-            logger=logging.getLogger("jobwatch-test"),
-            clock=self.clock,
-        )
-
-    def tick(self, minutes: float = 5):
-        self.clock.tick(minutes)
-        return self.monitor().run_tick()
-
-    def job(self, name: str, status: str, *, minutes_ago: float = 1, **extra: object) -> None:
-        at = self.clock.now - timedelta(minutes=minutes_ago)
-        self.source.put(
-            JobReport(
-                name=name,
-                status=status,
-                region="us-east-1",
-                job_type="Default",
-                created_at=at - timedelta(minutes=30),
-                last_modified=at,
-                **extra,
-            )
-        )
 
     def finish(self, name: str, status: str = COMPLETED, **extra: object) -> None:
         self.source.move(name, status, self.clock.now, completed_at=self.clock.now, **extra)
@@ -557,17 +497,9 @@ class TwoKinds(World):
     def __init__(self, **overrides: str) -> None:
         super().__init__(**overrides)
         self.ai = FakeJobSource(AI_RECOMMENDATION)
-        self.kinds = [self.source, self.ai]
 
-    def monitor(self) -> Monitor:
-        return Monitor(
-            sources=self.kinds,
-            store=self.store,
-            notifiers=[self.email, self.slack],
-            settings=self.settings,
-            logger=logging.getLogger("jobwatch-test"),
-            clock=self.clock,
-        )
+    def sources(self) -> list[JobSource]:
+        return [self.source, self.ai]
 
     def ai_job(self, name: str, status: str, *, minutes_ago: float = 1) -> None:
         at = self.clock.now - timedelta(minutes=minutes_ago)
@@ -624,7 +556,6 @@ def test_each_kind_has_its_own_first_run_baseline(moto_table: None) -> None:
     upgraded = TwoKinds()
     upgraded.clock = world.clock
     upgraded.source = world.source
-    upgraded.kinds = [world.source, upgraded.ai]
     upgraded.ai_job("ai-done-before", COMPLETED, minutes_ago=3)
     upgraded.ai_job("ai-running", IN_PROGRESS)
     world.finish("ir-running")

@@ -5,48 +5,41 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import boto3
 import pytest
 from job_monitor.adapters.dynamodb_state import DynamoStateStore
 from job_monitor.adapters.slack_app import SlackAppNotifier
-from job_monitor.domain import COMPLETED, FAILED, IN_PROGRESS, PENDING, STOPPED, JobReport, Recommendation
+from job_monitor.domain import COMPLETED, FAILED, IN_PROGRESS, PENDING, STOPPED, Recommendation
 from job_monitor.messages import MessageOptions
-from job_monitor.service import Monitor
 from job_monitor.settings import Settings
 from moto import mock_aws
 
 from local.slack_api import BOT_TOKEN, SlackApi
-from tests.integration.test_service import TABLE, Clock
-from tests.support.fakes import FakeJobSource, RecordingNotifier
+from tests.support.channels import BERT, DEFAULT
+from tests.support.monitor_world import BASE_ENVIRONMENT, TABLE, MonitorWorld
 from tests.support.tables import create_state_table
 
-DEFAULT = "C0DEFAULT01"
-BERT = "C0BERT0TEAM"
 
-
-class AppWorld:
+class AppWorld(MonitorWorld):
     """A monitor in app mode: email recorded in memory, Slack through the real notifier and local API."""
 
     def __init__(self, api: SlackApi, **overrides: str) -> None:
+        super().__init__(
+            Settings.from_env(
+                {
+                    **BASE_ENVIRONMENT,
+                    "SLACK_BOT_TOKEN_SECRET_NAME": "jobwatch/slack-bot",
+                    "SLACK_CHANNEL": DEFAULT,
+                    "SLACK_ROUTES": f"bert-*={BERT}",
+                    "SLACK_API_URL": api.url,
+                    "MAX_DELIVERY_ATTEMPTS": "5",
+                    **overrides,
+                }
+            )
+        )
         self.api = api
-        self.clock = Clock()
-        self.source = FakeJobSource()
-        self.email = RecordingNotifier("email")
-        env = {
-            "STATE_TABLE_NAME": TABLE,
-            "TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:summaries",
-            "SLACK_BOT_TOKEN_SECRET_NAME": "jobwatch/slack-bot",
-            "SLACK_CHANNEL": DEFAULT,
-            "SLACK_ROUTES": f"bert-*={BERT}",
-            "SLACK_API_URL": api.url,
-            "MAX_DELIVERY_ATTEMPTS": "5",
-            "AWS_REGION": "us-east-1",
-            **overrides,
-        }
-        self.settings = Settings.from_env(env)
         assert self.settings.slack_router is not None
         self.slack = SlackAppNotifier(
             bot_token=lambda refresh: BOT_TOKEN,
@@ -55,35 +48,9 @@ class AppWorld:
             api_url=self.settings.slack_api_url,
             timeout_seconds=2.0,
         )
-        self.store: Any = DynamoStateStore(boto3.client("dynamodb"), table_name=TABLE, ttl_days=90)
 
-    def monitor(self) -> Monitor:
-        return Monitor(
-            sources=[self.source],
-            store=self.store,
-            notifiers=[self.email, self.slack],
-            settings=self.settings,
-            logger=logging.getLogger("jobwatch-test"),
-            clock=self.clock,
-        )
-
-    def tick(self, minutes: float = 5):
-        self.clock.tick(minutes)
-        return self.monitor().run_tick()
-
-    def job(self, name: str, status: str, *, minutes_ago: float = 1) -> None:
-        at = self.clock.now - timedelta(minutes=minutes_ago)
-        self.source.put(
-            JobReport(
-                name=name,
-                status=status,
-                region="us-east-1",
-                job_type="Default",
-                model="bert-model",
-                created_at=at - timedelta(minutes=30),
-                last_modified=at,
-            )
-        )
+    def job(self, name: str, status: str, *, minutes_ago: float = 1, **extra: object) -> None:
+        super().job(name, status, minutes_ago=minutes_ago, model="bert-model", **extra)
 
     def move(self, name: str, status: str) -> None:
         extra: dict[str, Any] = {}
@@ -99,20 +66,6 @@ class AppWorld:
 
     def post_count(self) -> int:
         return sum(1 for call in self.api.calls if call.method == "chat.postMessage" and call.answer == "ok")
-
-
-@pytest.fixture(scope="module")
-def shared_api() -> Iterator[SlackApi]:
-    with SlackApi(channels=(DEFAULT, BERT)) as api:
-        yield api
-
-
-@pytest.fixture
-def api(shared_api: SlackApi) -> SlackApi:
-    shared_api.recover()
-    shared_api.messages.clear()
-    shared_api.calls.clear()
-    return shared_api
 
 
 @pytest.fixture

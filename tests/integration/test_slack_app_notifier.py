@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -17,27 +16,10 @@ from job_monitor.routing import SlackRouter, parse_routes
 from slack_sdk.models.blocks import Block
 
 from local.slack_api import BOT_TOKEN, SlackApi
+from tests.support.channels import BERT, DEFAULT
 from tests.support.reports import sample_report
 
-DEFAULT = "C0DEFAULT01"
-BERT = "C0BERT0TEAM"
 ROUTER = SlackRouter(default_channel=DEFAULT, routes=parse_routes(f"bert-*={BERT}"))
-
-
-@pytest.fixture(scope="module")
-def shared_api() -> Iterator[SlackApi]:
-    with SlackApi(channels=(DEFAULT, BERT)) as api:
-        yield api
-
-
-@pytest.fixture
-def api(shared_api: SlackApi) -> SlackApi:
-    shared_api.recover()
-    shared_api.messages.clear()
-    shared_api.calls.clear()
-    shared_api.outside.clear()
-    shared_api.token = BOT_TOKEN
-    return shared_api
 
 
 class TokenProvider:

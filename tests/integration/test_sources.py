@@ -22,8 +22,8 @@ from job_monitor.service import Monitor
 from job_monitor.sources import LocatedSource
 from moto import mock_aws
 
-from tests.integration.test_service import START, TABLE, Clock, settings
 from tests.support.fakes import FakeJobSource, RecordingNotifier
+from tests.support.monitor_world import START, TABLE, Clock, settings
 from tests.support.tables import create_state_table
 
 MEMBER = Origin("222222222222", "eu-west-1")
