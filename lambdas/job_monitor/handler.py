@@ -75,6 +75,7 @@ def _sources(settings: Settings, home_account: str) -> list[LocatedSource]:
                 place.key.kind,
                 accounts.client("sagemaker", place.key.origin, config=_SAGEMAKER_CONFIG),
                 region=place.region,
+                logger=logger,
             ),
             region=place.region,
             origin=place.key.origin,

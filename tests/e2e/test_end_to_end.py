@@ -12,6 +12,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -23,11 +24,13 @@ from local.sandbox import (
     endpoint_variables,
     provision,
 )
+from local.simulator import InferenceRecommenderSimulator
 from local.slack_receiver import SlackReceiver
 from local.story import (
     AI_HISTORY,
     AI_RECOMMENDATION,
     HISTORY,
+    OUT_OF_MEMORY,
     STORY,
     TICKS,
     build_world,
@@ -43,6 +46,7 @@ CONTEXT = {"notify_emails": "ml-team@example.com", "slack_webhook_secret_name": 
 @dataclass
 class Run(FunctionRun):
     slack: SlackReceiver
+    simulator: InferenceRecommenderSimulator
 
     def slack_keys(self) -> list[tuple[str, str]]:
         keys = []
@@ -63,7 +67,7 @@ def run(stack: SynthesizedStack, tmp_path: Path) -> Iterator[Run]:
         provisioned = provision(stack, cloud, slack_secret_value=json.dumps({"webhook_url": slack.url}))
         endpoints = endpoint_variables(cloud, simulator.endpoint_url)
         with LocalFunction.of_stack(stack, provisioned, endpoints=endpoints) as function:
-            yield Run(cloud, provisioned, function, clock, slack)
+            yield Run(cloud, provisioned, function, clock, slack, simulator)
 
 
 def test_the_function_environment_comes_from_the_template_and_points_at_local_resources(run: Run) -> None:
@@ -166,3 +170,30 @@ def test_logs_are_structured_carry_metrics_and_never_the_webhook(run: Run) -> No
         for metric in directive["Metrics"]
     }
     assert {"TransitionsDetected", "NotificationsSent", "NotificationsFailed"} <= metric_names
+
+
+def test_the_adapters_warnings_are_the_functions_structured_log_lines(run: Run) -> None:
+    """More benchmark steps than the adapter reads: its warning carries the job and the tick's context."""
+    steps = tuple(("ml.g5.xlarge", OUT_OF_MEMORY) for _ in range(1001))
+    run.simulator.add_job(
+        "huge-sweep",
+        outcome="FAILED",
+        created_at=run.clock.now() + timedelta(minutes=1),
+        failed_benchmarks=steps,
+    )
+
+    run.ticks(TICKS)
+
+    warnings = [
+        record
+        for record in run.function.log_records()
+        if record.get("message") == "benchmark steps left out: listing them took too long"
+    ]
+    assert warnings
+    for warning in warnings:
+        assert (warning["level"], warning["service"], warning["job_name"]) == (
+            "WARNING",
+            "jobwatch",
+            "huge-sweep",
+        )
+        assert warning["function_name"] == "jobwatch-monitor"  # logged within the invocation's context

@@ -50,13 +50,13 @@ class SageMakerJobSource:
         region: str,
         steps_budget_seconds: float = STEPS_BUDGET_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
-        logger: logging.Logger | logging.LoggerAdapter = _LOG,
+        logger: logging.Logger | logging.LoggerAdapter | None = None,
     ) -> None:
         self._client = client
         self._region = region
         self._steps_budget_seconds = steps_budget_seconds
         self._monotonic = monotonic
-        self._log = logger
+        self._log = logger or _LOG
 
     def changes(
         self, *, since: datetime | None, running: Collection[str], name_contains: str | None
