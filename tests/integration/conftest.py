@@ -1,4 +1,4 @@
-"""The local Slack Web API the app mode's tests talk to: one server a module, as new for each test."""
+"""The local services the adapters' tests talk to: the SageMaker simulator, and the Slack Web API."""
 
 from __future__ import annotations
 
@@ -6,8 +6,15 @@ from collections.abc import Iterator
 
 import pytest
 
+from local.simulator import InferenceRecommenderSimulator, SimulatedClock
 from local.slack_api import SlackApi
 from tests.support.channels import BERT, DEFAULT
+
+
+@pytest.fixture
+def simulator() -> Iterator[InferenceRecommenderSimulator]:
+    with InferenceRecommenderSimulator(clock=SimulatedClock(), seed=5) as simulator:
+        yield simulator
 
 
 @pytest.fixture(scope="module")
@@ -18,5 +25,6 @@ def shared_api() -> Iterator[SlackApi]:
 
 @pytest.fixture
 def api(shared_api: SlackApi) -> SlackApi:
+    """One server a module (each shutdown costs a poll), as new for each test."""
     shared_api.reset()
     return shared_api

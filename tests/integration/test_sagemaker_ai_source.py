@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from datetime import timedelta
 
 import boto3
@@ -11,14 +10,7 @@ import pytest
 from job_monitor.adapters.sagemaker_ai import AIRecommendationJobSource
 from job_monitor.domain import AI_RECOMMENDATION, COMPLETED, DELETED, FAILED, IN_PROGRESS, STOPPED
 
-from local.simulator import InferenceRecommenderSimulator, SimulatedClock
-
-
-@pytest.fixture
-def simulator() -> Iterator[InferenceRecommenderSimulator]:
-    simulator = InferenceRecommenderSimulator(clock=SimulatedClock(), seed=5)
-    with simulator:
-        yield simulator
+from local.simulator import InferenceRecommenderSimulator
 
 
 def source(simulator: InferenceRecommenderSimulator) -> AIRecommendationJobSource:
