@@ -349,24 +349,10 @@ class JobStatusMonitor(Construct):
         )
 
     def _grant_job_reads(self, reads: JobReads) -> None:
-        """One kind of job: its list actions on ``*`` (no list action supports a resource-level
-        permission), its describe action on that kind's jobs in this account, in the watched regions only."""
+        """One kind of job's list and describe actions; its jobs described in the watched regions only."""
         stack = Stack.of(self)
-        self.function.add_to_role_policy(
-            iam.PolicyStatement(sid=f"List{reads.sid}", actions=list(reads.list_actions), resources=["*"])
-        )
-        self.function.add_to_role_policy(
-            iam.PolicyStatement(
-                sid=f"Describe{reads.sid}",
-                actions=[reads.describe_action],
-                resources=[
-                    stack.format_arn(
-                        service="sagemaker", region=region, resource=reads.resource_type, resource_name="*"
-                    )
-                    for region in self.props.regions or [stack.region]
-                ],
-            )
-        )
+        for statement in reads.statements(stack, regions=self.props.regions or [stack.region]):
+            self.function.add_to_role_policy(statement)
 
     def _grant_member_accounts(self) -> None:
         """With several sources: the reader role of each listed account, and the account alias messages name."""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -13,6 +17,23 @@ class JobReads:
     list_actions: tuple[str, ...]
     describe_action: str
     resource_type: str  # the describe action's resource type (its ARN's resource part)
+
+    def statements(self, stack: Stack, *, regions: Sequence[str]) -> list[iam.PolicyStatement]:
+        """Its list actions on ``*`` (no list action supports a resource-level permission), its
+        describe action on this kind's jobs in the stack's account, in ``regions`` (``*``: any)."""
+        return [
+            iam.PolicyStatement(sid=f"List{self.sid}", actions=list(self.list_actions), resources=["*"]),
+            iam.PolicyStatement(
+                sid=f"Describe{self.sid}",
+                actions=[self.describe_action],
+                resources=[
+                    stack.format_arn(
+                        service="sagemaker", region=region, resource=self.resource_type, resource_name="*"
+                    )
+                    for region in regions
+                ],
+            ),
+        ]
 
 
 # Per kind (infra.config.JOB_KINDS): the Service Authorization Reference's actions, and the

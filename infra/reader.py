@@ -61,21 +61,8 @@ class ReaderRole(Construct):
             max_session_duration=Duration.hours(1),
         )
         for kind in job_kinds:
-            reads = JOB_READS[kind]
-            self.role.add_to_policy(
-                iam.PolicyStatement(sid=f"List{reads.sid}", actions=list(reads.list_actions), resources=["*"])
-            )
-            self.role.add_to_policy(
-                iam.PolicyStatement(
-                    sid=f"Describe{reads.sid}",
-                    actions=[reads.describe_action],
-                    resources=[
-                        stack.format_arn(
-                            service="sagemaker", region="*", resource=reads.resource_type, resource_name="*"
-                        )
-                    ],
-                )
-            )
+            for statement in JOB_READS[kind].statements(stack, regions=["*"]):
+                self.role.add_to_policy(statement)
         self.role.add_to_policy(
             iam.PolicyStatement(sid="ReadAccountAlias", actions=[ACCOUNT_ALIAS_ACTION], resources=["*"])
         )
