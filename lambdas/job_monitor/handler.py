@@ -216,14 +216,7 @@ def _publish_metrics(report: TickReport, *, per_source: bool) -> None:
         }
         for name, value in figures.items():
             totals[name] += value
-            with single_metric(
-                name=name,
-                unit=MetricUnit.Count,
-                value=value,
-                namespace=NAMESPACE,
-                default_dimensions={"service": "jobwatch"},
-            ) as metric:
-                metric.add_dimension(name="channel", value=channel)
+            _publish_count_of(name, value, dimension="channel", of=channel)
     for name, value in totals.items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     if per_source:
@@ -234,11 +227,16 @@ def _publish_sources(report: TickReport) -> None:
     """SourcesUnreachable in total (the alarm's) and per source (``account/region/kind``)."""
     metrics.add_metric(name="SourcesUnreachable", unit=MetricUnit.Count, value=sum(report.sources.values()))
     for source, unreachable in report.sources.items():
-        with single_metric(
-            name="SourcesUnreachable",
-            unit=MetricUnit.Count,
-            value=unreachable,
-            namespace=NAMESPACE,
-            default_dimensions={"service": "jobwatch"},
-        ) as metric:
-            metric.add_dimension(name="source", value=source)
+        _publish_count_of("SourcesUnreachable", unreachable, dimension="source", of=source)
+
+
+def _publish_count_of(name: str, value: int, *, dimension: str, of: str) -> None:
+    """A count for one channel or source: a metric of its own, so the totals keep the service dimension only."""
+    with single_metric(
+        name=name,
+        unit=MetricUnit.Count,
+        value=value,
+        namespace=NAMESPACE,
+        default_dimensions={"service": "jobwatch"},
+    ) as metric:
+        metric.add_dimension(name=dimension, value=of)
