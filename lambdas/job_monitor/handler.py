@@ -68,6 +68,7 @@ def _sources(settings: Settings, home_account: str) -> list[LocatedSource]:
         home_region=settings.region,
         role_name=settings.reader_role_name,
         sts_config=_AWS_CONFIG,
+        logger=logger,
     )
     return [
         LocatedSource(

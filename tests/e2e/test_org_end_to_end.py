@@ -52,9 +52,12 @@ class Run(FunctionRun):
 
 
 @contextmanager
-def _world(stack: SynthesizedStack, *, slack_api: SlackApi | None = None) -> Iterator[Run]:
+def _world(
+    stack: SynthesizedStack, *, slack_api: SlackApi | None = None, endpoints: dict[str, str] | None = None
+) -> Iterator[Run]:
     """The hub and both member accounts in both regions, the member account's eu-west-1 not enabled,
-    the other member account without its reader role; Slack's app mode when a local Web API is given."""
+    the other member account without its reader role; Slack's app mode when a local Web API is given,
+    and ``endpoints`` over the function's standard endpoint variables."""
     clock = SimulatedClock()
     with (
         LocalCloud() as cloud,
@@ -69,10 +72,10 @@ def _world(stack: SynthesizedStack, *, slack_api: SlackApi | None = None) -> Ite
         org.disabled.add((MEMBER, "eu-west-1"))
         org.refuse_assume_role(NO_ROLE)
         provisioned = provision(stack, cloud, slack_secret_value=BOT_TOKEN if slack_api else None)
-        endpoints = endpoint_variables(cloud, org.endpoint_url)
+        variables = endpoint_variables(cloud, org.endpoint_url) | (endpoints or {})
         if slack_api is not None:
-            endpoints["SLACK_API_URL"] = slack_api.url
-        with LocalFunction.of_stack(stack, provisioned, endpoints=endpoints) as function:
+            variables["SLACK_API_URL"] = slack_api.url
+        with LocalFunction.of_stack(stack, provisioned, endpoints=variables) as function:
             yield Run(cloud, provisioned, function, clock, org)
 
 
@@ -106,6 +109,28 @@ def test_every_reachable_source_is_announced_once_and_the_failing_one_holds_back
         assert summary["errors"] == 3
     # The member account's jobs ran under its reader role, in its own region's service.
     assert run.org.at(MEMBER, "us-east-1").call_counts["ListInferenceRecommendationsJobs"] == 8
+
+
+def test_an_alias_that_cannot_be_read_is_a_warning_of_the_invocation_and_the_id_names_the_account(
+    stack: SynthesizedStack,
+) -> None:
+    """IAM unreachable: messages name each account by its ID, and the function says so in its own
+    structured log lines, with the invocation's context, not in a module's plain ones."""
+    with _world(stack, endpoints={"AWS_ENDPOINT_URL_IAM": "http://127.0.0.1:9"}) as run:
+        run.ticks(8)
+        emails, records = run.emails(), run.function.log_records()
+
+    assert {m["attributes"]["account"] for m in emails} == {ACCOUNT_ID, MEMBER}
+    assert all(f"Account    {m['attributes']['account']}\n" in m["body"] for m in emails)
+    warnings = [
+        record
+        for record in records
+        if record.get("message") == "could not read the account alias; messages name the account by its ID"
+    ]
+    assert {warning["account"] for warning in warnings} == {ACCOUNT_ID, MEMBER}
+    for warning in warnings:
+        assert (warning["level"], warning["service"]) == ("WARNING", "jobwatch")
+        assert warning["function_name"] == "jobwatch-monitor"  # logged within the invocation's context
 
 
 def test_messages_name_the_account_and_region_and_link_there(run: Run) -> None:

@@ -69,8 +69,10 @@ class AccountClients:
         role_name: str,
         session: boto3.Session | None = None,
         sts_config: Config | None = None,
+        logger: logging.Logger | logging.LoggerAdapter | None = None,
     ) -> None:
         self._home = session or _default_session()
+        self._log = logger or _LOG
         self._home_account = home_account
         self._home_region = home_region
         self._role_name = role_name
@@ -111,7 +113,7 @@ class AccountClients:
             if aliases:
                 name = f"{aliases[0]} ({account})"
         except Exception as error:  # the name only decorates messages: never fail a tick for it
-            _LOG.warning(
+            self._log.warning(
                 "could not read the account alias; messages name the account by its ID",
                 extra={"account": account, "error": f"{type(error).__name__}: {error}"},
             )
