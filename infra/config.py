@@ -51,6 +51,9 @@ _ACCOUNT = re.compile(r"\d{12}")
 _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
 _ORG_UNIT = re.compile(r"r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}")
 DEFAULT_READER_ROLE_NAME = "jobwatch-reader"
+# CloudFormation's CallAs for the StackSet: SELF from the organization's management account,
+# DELEGATED_ADMIN from a member account registered as a delegated administrator for StackSets
+STACKSET_CALLERS = ("SELF", "DELEGATED_ADMIN")
 CREATE_KEY = "create"
 NO_ALARM_EMAIL = "none"
 # A context key in jobwatch's own style; CDK's keys (@aws-cdk/..., aws:cdk:..., lookups) never look like this
@@ -92,6 +95,7 @@ class MonitorProps:
     accounts: tuple[str, ...] = ()  # member accounts read through their reader role
     reader_role_name: str = DEFAULT_READER_ROLE_NAME
     reader_org_units: tuple[str, ...] = ()  # a service-managed StackSet deploys the reader role there
+    reader_stackset_call_as: str | None = None  # None: CloudFormation's default, SELF
 
     def __post_init__(self) -> None:
         for address in (*self.notify_emails, *(self.alarm_emails or ())):
@@ -170,6 +174,24 @@ class MonitorProps:
             raise ConfigError(
                 "reader_org_units: deploys the reader role, but accounts lists no member account to read; "
                 "list the accounts whose jobs jobwatch watches"
+            )
+        self._check_stackset_call_as()
+
+    def _check_stackset_call_as(self) -> None:
+        """Who creates the StackSet matters only when there is one; a stray key is a mistake to name."""
+        call_as = self.reader_stackset_call_as
+        if call_as is None:
+            return
+        if call_as not in STACKSET_CALLERS:
+            raise ConfigError(
+                f"reader_stackset_call_as: must be one of {', '.join(STACKSET_CALLERS)} (SELF from the "
+                f"organization's management account, DELEGATED_ADMIN from a delegated administrator "
+                f"account for StackSets), got {call_as!r}"
+            )
+        if not self.reader_org_units:
+            raise ConfigError(
+                "reader_stackset_call_as: says who creates the reader StackSet, but reader_org_units names "
+                "no organizational unit, so there is none; set reader_org_units too, or leave the key out"
             )
 
     def _check_kinds(self) -> None:
@@ -399,6 +421,7 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "accounts": _list,
     "reader_role_name": _optional_text,
     "reader_org_units": _list,
+    "reader_stackset_call_as": lambda key, value: _optional_text(key, value).upper(),
 }
 CONTEXT_KEYS = tuple(field.name for field in fields(MonitorProps))
 assert set(_PARSERS) == set(CONTEXT_KEYS), "every MonitorProps field is a context key"

@@ -313,7 +313,11 @@ class JobStatusMonitor(Construct):
 
     def _reader_stack_set(self) -> cloudformation.CfnStackSet:
         """The reader role in every account of ``reader_org_units``, and in each account that joins them
-        later (auto-deployment); IAM is global, so one stack instance per account, in this region."""
+        later (auto-deployment); IAM is global, so one stack instance per account, in this region.
+
+        ``reader_stackset_call_as`` left out keeps CloudFormation's default (SELF: the hub is the
+        management account) and the template as it was; DELEGATED_ADMIN is for a hub in a member
+        account registered as a delegated administrator for StackSets."""
         stack = Stack.of(self)
         return cloudformation.CfnStackSet(
             self,
@@ -321,6 +325,7 @@ class JobStatusMonitor(Construct):
             stack_set_name=f"{stack.stack_name}-reader",
             description="jobwatch: the reader role the hub's monitor function assumes in member accounts",
             permission_model="SERVICE_MANAGED",
+            call_as=self.props.reader_stackset_call_as,
             auto_deployment=cloudformation.CfnStackSet.AutoDeploymentProperty(
                 enabled=True, retain_stacks_on_account_removal=False
             ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,34 @@ def test_the_stack_set_deploys_the_reader_to_the_org_units_and_new_accounts() ->
     assert role["Properties"]["RoleName"] == "jobwatch-reader"
 
 
+@pytest.mark.parametrize(
+    ("call_as", "expected"),
+    [
+        (None, None),
+        ("self", "SELF"),
+        ("delegated_admin", "DELEGATED_ADMIN"),
+        ("DELEGATED_ADMIN", "DELEGATED_ADMIN"),
+    ],
+)
+def test_the_stack_set_is_created_as_the_management_account_or_a_delegated_administrator(
+    call_as: str | None, expected: str | None
+) -> None:
+    context = {
+        "notify_emails": "ml-team@example.com",
+        "accounts": "222222222222",
+        "reader_org_units": "ou-ab12-cdef3456",
+    }
+    if call_as is not None:
+        context["reader_stackset_call_as"] = call_as
+
+    template = hub(props_from_context(context))
+
+    [stack_set] = template.find_resources("AWS::CloudFormation::StackSet").values()
+    # Left out, CloudFormation's default (SELF) applies and an existing hub's template is unchanged
+    assert stack_set["Properties"].get("CallAs") == expected
+    assert stack_set["Properties"]["PermissionModel"] == "SERVICE_MANAGED"
+
+
 def source_graphs(template: Template) -> list[dict[str, Any]]:
     [dashboard] = template.find_resources("AWS::CloudWatch::Dashboard").values()
     parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"][1]
@@ -176,6 +205,19 @@ def test_without_the_new_keys_the_hub_is_as_before() -> None:
         ({"reader_role_name": "no spaces"}, "reader_role_name: must be an IAM role name"),
         ({"accounts": "222222222222", "reader_org_units": "sales"}, "reader_org_units: 'sales' is not"),
         ({"reader_org_units": "ou-ab12-cdef3456"}, "accounts lists no member account"),
+        (
+            {"accounts": "222222222222", "reader_stackset_call_as": "DELEGATED_ADMIN"},
+            "reader_stackset_call_as: .* reader_org_units names no organizational unit",
+        ),
+        (
+            {
+                "accounts": "222222222222",
+                "reader_org_units": "ou-ab12-cdef3456",
+                "reader_stackset_call_as": "ADMIN",
+            },
+            "reader_stackset_call_as: must be one of SELF, DELEGATED_ADMIN .* got 'ADMIN'",
+        ),
+        ({"reader_stackset_call_as": " "}, "reader_stackset_call_as: is empty"),
     ],
 )
 def test_each_bad_source_key_is_named(context: dict[str, str], message: str) -> None:
@@ -206,8 +248,11 @@ def test_an_unknown_deploy_target_is_refused() -> None:
         build_app(cdk.App(context={"deploy": "spoke"}))
 
 
-def test_cfn_lint_finds_no_error_in_the_hub_or_the_stack_set_body(tmp_path: Path) -> None:
-    template = hub(ORG).to_json()
+@pytest.mark.parametrize("call_as", [None, "DELEGATED_ADMIN"])
+def test_cfn_lint_finds_no_error_in_the_hub_or_the_stack_set_body(
+    tmp_path: Path, call_as: str | None
+) -> None:
+    template = hub(dataclasses.replace(ORG, reader_stackset_call_as=call_as)).to_json()
     [stack_set] = [r for r in template["Resources"].values() if r["Type"] == "AWS::CloudFormation::StackSet"]
     for name, document in (
         ("hub", template),
