@@ -2,7 +2,7 @@
 
     ./jobwatch bench           # 3 history sizes x 2 running counts, 12 measured ticks per cell
     ./jobwatch bench --quick   # 4 measured ticks per cell
-    ./jobwatch bench --sources # the sweep over sources (1, 4, 16 account x region pairs) instead
+    ./jobwatch bench --sources # the sweep over sources (1, 4, 16 and 64 account x region pairs) instead
 
 Each cell stands up the simulator with a history of finished jobs and a sweep of running jobs of
 one kind (Inference Recommender or AI recommendation), five of which finish every tick (and five
@@ -37,6 +37,7 @@ import boto3
 import time_machine
 from botocore.config import Config
 
+from benchmarks.clocks import next_tick
 from local.organization import SimulatedOrganization, account_of_key
 from local.sandbox import (
     FAKE_CREDENTIALS,
@@ -50,6 +51,7 @@ from local.sandbox import (
 )
 from local.simulator import InferenceRecommenderSimulator, SimulatedClock
 from local.slack_receiver import SlackReceiver
+from local.story import TICK_SECONDS
 
 KINDS = ("inference-recommender", "ai-recommendation")
 HISTORY_SIZES = (0, 2_000, 20_000)
@@ -57,15 +59,15 @@ RUNNING_COUNTS = (10, 200)
 TRANSITIONS_PER_TICK = 5
 OUTCOMES = ("COMPLETED", "COMPLETED", "COMPLETED", "FAILED", "STOPPED")  # one tick's five endings
 LATENCY_SECONDS = 0.020
-TICK_SECONDS = 300
 WARMUP_TICKS = 2  # the baseline, and the first tick after it, which lists the baseline's overlap
 CONTEXT = {"notify_emails": "bench@example.com", "slack_webhook_secret_name": "jobwatch/bench-slack"}
 PROBE = Path(__file__).with_name("cold_start_probe.py")
-# The sources sweep: (member accounts, regions) giving 1, 4 and 16 sources of Inference Recommender jobs.
-SOURCE_LAYOUTS = ((0, 1), (1, 2), (3, 4))
+# The sources sweep: (member accounts, regions) giving 1, 4, 16 and 64 sources of Inference
+# Recommender jobs.
+SOURCE_LAYOUTS = ((0, 1), (1, 2), (3, 4), (15, 4))
 SWEEP_REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2")
 SWEEP_RUNNING = 10  # per source
-MEMBER_ACCOUNTS = ("222222222222", "333333333333", "444444444444")
+MEMBER_ACCOUNTS = tuple(f"{index:012d}" for index in range(222222222222, 222222222222 + 15))
 # What one tick may take: the function's timeout (infra/monitor.py) less the default safety margin.
 TICK_BUDGET_SECONDS = 120 - 15
 
@@ -454,8 +456,7 @@ def _ticks(clock: SimulatedClock, traveller: time_machine.Traveller, measured: i
     """
     for tick in range(WARMUP_TICKS + measured):
         if tick:
-            clock.advance(TICK_SECONDS)
-            traveller.shift(TICK_SECONDS)
+            next_tick(clock, traveller)
         yield tick >= WARMUP_TICKS
 
 
@@ -524,7 +525,9 @@ def cold_start_report(figures: dict[str, Any]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="./jobwatch bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="4 measured ticks per cell instead of 12")
-    parser.add_argument("--sources", action="store_true", help="the sweep over 1, 4 and 16 sources instead")
+    parser.add_argument(
+        "--sources", action="store_true", help="the sweep over 1, 4, 16 and 64 sources instead"
+    )
     arguments = parser.parse_args()
     ticks = 4 if arguments.quick else 12
     started = time.monotonic()

@@ -53,6 +53,7 @@ import time_machine
 from botocore.awsrequest import AWSResponse
 from moto.sns.models import sns_backends
 
+from benchmarks.clocks import next_tick
 from local.organization import SimulatedOrganization, account_of_key
 from local.sandbox import (
     ACCOUNT_ID,
@@ -66,8 +67,8 @@ from local.sandbox import (
 from local.simulator import InferenceRecommenderSimulator, SimulatedClock
 from local.slack_api import BOT_TOKEN, SlackApi
 from local.slack_receiver import ReceiverFaults, SlackReceiver
+from local.story import TICK_SECONDS
 
-TICK_SECONDS = 300
 BROKEN_SECRET_TICKS = 2
 FUTURE_OFFSETS_SECONDS = (3600.0, 365 * 86400.0)  # an hour ahead, a year ahead
 LEASE_TICKS = 900 // TICK_SECONDS  # the stack's DELIVERY_LEASE_SECONDS default, in ticks
@@ -647,7 +648,7 @@ def run_soak(
                     history = {name for name, status in _statuses(worlds).items() if status in TERMINAL}
                     injector.enabled = True
                     for tick in range(1, ticks + drain_limit):
-                        _next_tick(clock, traveller, skew)
+                        next_tick(clock, traveller, skew)
                         draining = tick >= ticks
                         if tick == ticks:
                             _stop_faults(injector, worlds, slack)
@@ -753,17 +754,6 @@ def _vanish_some(
         if injector.roll(injector.faults.vanish / 20, "job vanished mid-run"):
             simulator.delete_job(name)
             vanished.add(name)
-
-
-def _next_tick(clock: SimulatedClock, traveller: time_machine.Traveller, skew: timedelta) -> None:
-    """Both clocks one tick on, the function's exactly ``skew`` ahead of the service's again.
-
-    The function's clock runs in real time within a tick (botocore's retry back-off needs it), so
-    it is set, not shifted: shifting kept every tick's wall time, so a long run's skew grew by its
-    whole wall time, past LIST_OVERLAP_SECONDS, and the run lost jobs no deployment would.
-    """
-    clock.advance(TICK_SECONDS)
-    traveller.move_to(clock.now() + skew)
 
 
 def _invoke(function: LocalFunction, injector: Injector, result: SoakResult) -> None:
