@@ -1,8 +1,10 @@
 """The operations alarms and the metrics they share with the dashboard.
 
 The function publishes its figures with Powertools under the ``jobwatch`` namespace: totals with
-the dimension ``service=jobwatch`` (what the alarms watch), and per-channel figures with
-``service=jobwatch, channel=email|slack`` (lambdas/job_monitor/handler.py ``_publish_metrics``).
+the dimension ``service=<stack name>`` (what the alarms watch), and per-channel figures with
+``service=<stack name>, channel=email|slack`` (lambdas/job_monitor/handler.py ``_publish_metrics``).
+The stack name keeps two deployments in one account and region (staging and production, two hubs)
+apart: each one's alarms and dashboard see its own function's figures only.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 METRICS_NAMESPACE = "jobwatch"
-SERVICE_NAME = "jobwatch"
 
 
-def service_metric(name: str, period: Duration, *, channel: str | None = None) -> cloudwatch.Metric:
-    """One of the function's own figures, summed over ``period``; per channel when one is named."""
-    dimensions = {"service": SERVICE_NAME} | ({"channel": channel} if channel else {})
+def service_metric(
+    name: str, period: Duration, *, service: str, channel: str | None = None
+) -> cloudwatch.Metric:
+    """One of the figures of the function publishing as ``service``, summed over ``period``; per
+    channel when one is named."""
+    dimensions = {"service": service} | ({"channel": channel} if channel else {})
     return cloudwatch.Metric(
         namespace=METRICS_NAMESPACE,
         metric_name=name,
@@ -37,6 +41,7 @@ def create_alarms(
     function: lambda_.IFunction,
     dead_letter_queue: sqs.IQueue,
     topic: sns.ITopic,
+    service: str,
     many_sources: bool = False,
 ) -> list[cloudwatch.Alarm]:
     """Each alarm fires at its threshold or above and notifies ``topic``; SourcesUnreachable only
@@ -50,21 +55,21 @@ def create_alarms(
             "A jobwatch tick failed; transitions wait for the next successful tick",
         ),
         "TickErrors": (
-            service_metric("TickErrors", Duration.hours(1)),
+            service_metric("TickErrors", Duration.hours(1), service=service),
             3,
             1,
             "jobwatch could not list or process jobs three times in an hour (throttling past "
             "retries, a permission, the service down); see the function's ERROR log lines",
         ),
         "TickDeferred": (
-            service_metric("TickDeferred", Duration.hours(1)),
+            service_metric("TickDeferred", Duration.hours(1), service=service),
             1,
             3,
             "jobwatch ran out of time and left work for the next tick in each of the last three hours; "
             "a backlog that does not clear, or TICK_SAFETY_MARGIN_SECONDS too close to the function timeout",
         ),
         "ImplausibleTimestamps": (
-            service_metric("ImplausibleTimestamps", Duration.hours(1)),
+            service_metric("ImplausibleTimestamps", Duration.hours(1), service=service),
             1,
             1,
             "SageMaker reported a job modified later than now plus the allowed clock skew; jobwatch "
@@ -72,13 +77,13 @@ def create_alarms(
             "function's WARNING log lines for the job name",
         ),
         "NotificationsFailed": (
-            service_metric("NotificationsFailed", Duration.minutes(5)),
+            service_metric("NotificationsFailed", Duration.minutes(5), service=service),
             1,
             1,
             "A jobwatch notification could not be delivered; it is retried each tick",
         ),
         "NotificationsAbandoned": (
-            service_metric("NotificationsAbandoned", Duration.minutes(5)),
+            service_metric("NotificationsAbandoned", Duration.minutes(5), service=service),
             1,
             1,
             "A jobwatch notification was abandoned after its last allowed attempt",
@@ -94,7 +99,7 @@ def create_alarms(
     }
     if many_sources:
         definitions["SourcesUnreachable"] = (
-            service_metric("SourcesUnreachable", Duration.hours(1)),
+            service_metric("SourcesUnreachable", Duration.hours(1), service=service),
             3,
             1,
             "jobwatch could not read a source (account/region/kind) three times in an hour: its role "

@@ -15,13 +15,17 @@ from infra.alarms import METRICS_NAMESPACE, service_metric
 PERIOD = Duration.minutes(5)
 WIDTH = 8  # three graphs to a row of 24
 NOTIFICATION_METRICS = ("NotificationsSent", "NotificationsFailed", "NotificationsAbandoned")
-# Every source's own SourcesUnreachable series (dimensions service and source, handler.py
-# ``_publish_sources``), found by a search when the dashboard is viewed: a source added to
-# ACCOUNTS or REGIONS, or a new account of a StackSet's units, appears without a redeploy.
-SOURCES_SEARCH = (
-    f"SEARCH('{{{METRICS_NAMESPACE},service,source}} MetricName=\"SourcesUnreachable\"', "
-    f"'Sum', {int(PERIOD.to_seconds())})"
-)
+
+
+def sources_search(service: str) -> str:
+    """Every source's own SourcesUnreachable series of this deployment (dimensions service and
+    source, handler.py ``_publish_sources``), found by a search when the dashboard is viewed: a
+    source added to ACCOUNTS or REGIONS, or a new account of a StackSet's units, appears without a
+    redeploy. The exact ``service`` match leaves out another deployment's sources."""
+    return (
+        f'SEARCH(\'{{{METRICS_NAMESPACE},service,source}} service="{service}" '
+        f"MetricName=\"SourcesUnreachable\"', 'Sum', {int(PERIOD.to_seconds())})"
+    )
 
 
 def create_dashboard(
@@ -31,6 +35,7 @@ def create_dashboard(
     dead_letter_queue: sqs.IQueue,
     channels: Sequence[str],
     alarms: Sequence[cloudwatch.IAlarm],
+    service: str,
     many_sources: bool = False,
 ) -> cloudwatch.Dashboard:
     """Jobs finished and started, ticks, then one graph per channel, then (when the monitor watches
@@ -40,10 +45,10 @@ def create_dashboard(
         cloudwatch.GraphWidget(
             title="Jobs finished and started",
             left=[
-                service_metric("TransitionsDetected", PERIOD).with_(
+                service_metric("TransitionsDetected", PERIOD, service=service).with_(
                     label="finished (COMPLETED, FAILED, STOPPED)"
                 ),
-                service_metric("JobsStarted", PERIOD).with_(
+                service_metric("JobsStarted", PERIOD, service=service).with_(
                     label="started (thread opened or start announced)"
                 ),
             ],
@@ -52,9 +57,9 @@ def create_dashboard(
         cloudwatch.GraphWidget(
             title="Tick errors and deferred work",
             left=[
-                service_metric("TickErrors", PERIOD),
-                service_metric("TickDeferred", PERIOD),
-                service_metric("ImplausibleTimestamps", PERIOD),
+                service_metric("TickErrors", PERIOD, service=service),
+                service_metric("TickDeferred", PERIOD, service=service),
+                service_metric("ImplausibleTimestamps", PERIOD, service=service),
             ],
             width=WIDTH,
         ),
@@ -72,7 +77,10 @@ def create_dashboard(
         *(
             cloudwatch.GraphWidget(
                 title=f"Notifications: {channel}",
-                left=[service_metric(name, PERIOD, channel=channel) for name in NOTIFICATION_METRICS],
+                left=[
+                    service_metric(name, PERIOD, service=service, channel=channel)
+                    for name in NOTIFICATION_METRICS
+                ],
                 width=WIDTH,
             )
             for channel in channels
@@ -91,7 +99,9 @@ def create_dashboard(
         dashboard.add_widgets(
             cloudwatch.GraphWidget(
                 title="Sources unreachable, per source (account/region/kind; 1 = its read failed)",
-                left=[cloudwatch.SearchExpression(expression=SOURCES_SEARCH, label="", period=PERIOD)],
+                left=[
+                    cloudwatch.SearchExpression(expression=sources_search(service), label="", period=PERIOD)
+                ],
                 left_y_axis=cloudwatch.YAxisProps(min=0, show_units=False),
                 legend_position=cloudwatch.LegendPosition.RIGHT,
                 width=24,

@@ -19,7 +19,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from infra.alarms import METRICS_NAMESPACE, SERVICE_NAME, create_alarms
+from infra.alarms import METRICS_NAMESPACE, create_alarms
 from infra.checkov import acknowledge_checkov_findings
 from infra.config import CREATE_KEY, MonitorProps
 from infra.dashboard import create_dashboard
@@ -53,6 +53,9 @@ class JobStatusMonitor(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, props: MonitorProps) -> None:
         super().__init__(scope, construct_id)
         self.props = props
+        # The function's metrics (and log lines) carry the stack's name as their service: two
+        # deployments in one account and region publish separate series for their own alarms.
+        self.service_name = Stack.of(self).stack_name
         self.key = self._key()
         # with kms_key, the one customer-managed key encrypts everything at rest; without, AWS managed keys
         at_rest_key = self.key if props.kms_key else None
@@ -182,6 +185,7 @@ class JobStatusMonitor(Construct):
             function=self.function,
             dead_letter_queue=self.dead_letter_queue,
             topic=self.alarm_topic,
+            service=self.service_name,
             many_sources=props.many_sources,
         )
         self.reader_stack_set = self._reader_stack_set() if props.reader_org_units else None
@@ -191,6 +195,7 @@ class JobStatusMonitor(Construct):
             dead_letter_queue=self.dead_letter_queue,
             channels=("email", "slack") if props.slack_secret_name else ("email",),
             alarms=self.alarms,
+            service=self.service_name,
             many_sources=props.many_sources,
         )
         acknowledge_monitor_findings(
@@ -286,7 +291,7 @@ class JobStatusMonitor(Construct):
             "CHATBOT_FORMAT": str(props.chatbot_format).lower(),
             "NOTIFY_STARTED": str(props.notify_started).lower(),
             "MAX_DELIVERY_ATTEMPTS": str(props.max_delivery_attempts),
-            "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+            "POWERTOOLS_SERVICE_NAME": self.service_name,
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             "LOG_LEVEL": props.log_level,
         }

@@ -28,13 +28,12 @@ from botocore.exceptions import (
     PartialCredentialsError,
     ProfileNotFound,
 )
-from job_monitor.settings import Settings, SettingsError
+from job_monitor.settings import Settings, SettingsError, service_name
 
 DEFAULT_STACK = "Jobwatch"
 MONITOR_HANDLER = "job_monitor.handler.handler"
-# The handler publishes its metrics under this namespace with the dimension service=jobwatch.
+# The handler publishes its metrics under this namespace with the dimension service=<its stack's name>.
 METRICS_NAMESPACE = "jobwatch"
-SERVICE_DIMENSION = {"Name": "service", "Value": "jobwatch"}
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, user_agent_extra="jobwatch-cli")
 _NO_REGION = "no AWS region set: pass --region or set AWS_REGION (or configure one in your profile)"
 _CREDENTIAL_CODES = {
@@ -119,6 +118,11 @@ class Deployment:
     def label(self) -> str:
         where = f"stack {self.stack_name}, " if self.stack_name else ""
         return f"{where}function {self.function_name}, {self.region}"
+
+    @property
+    def service_name(self) -> str:
+        """The ``service`` dimension of this function's own metrics, not another deployment's."""
+        return service_name(self.configuration.get("Environment", {}).get("Variables", {}))
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -212,9 +216,10 @@ class Deployment:
     def tick_history(self, *, now: datetime, hours: int = 24) -> TickHistory:
         """When ticks ran and failed, from the metrics every tick publishes (TickErrors, even when 0)."""
         function = [{"Name": "FunctionName", "Value": self.function_name}]
+        service = [{"Name": "service", "Value": self.service_name}]
         queries = {
-            "ticks": (METRICS_NAMESPACE, "TickErrors", [SERVICE_DIMENSION], "SampleCount"),
-            "tick_errors": (METRICS_NAMESPACE, "TickErrors", [SERVICE_DIMENSION], "Sum"),
+            "ticks": (METRICS_NAMESPACE, "TickErrors", service, "SampleCount"),
+            "tick_errors": (METRICS_NAMESPACE, "TickErrors", service, "Sum"),
             "function_errors": ("AWS/Lambda", "Errors", function, "Sum"),
         }
         response = self.client("cloudwatch").get_metric_data(

@@ -30,15 +30,16 @@ from job_monitor.messages import MessageOptions
 from job_monitor.operations import SEND_TEST_ACTION, requested_action, send_test
 from job_monitor.ports import Notifier
 from job_monitor.service import Monitor, utc_now
-from job_monitor.settings import Settings, log_level
+from job_monitor.settings import Settings, log_level, service_name
 from job_monitor.sources import LocatedSource, watched_sources
 
 SECRET_MAX_AGE_SECONDS = 300
 NAMESPACE = "jobwatch"
+SERVICE_NAME = service_name()
 
-logger = Logger(service="jobwatch", level=log_level())  # checked here: an unknown level names its variable
-metrics = Metrics(namespace=NAMESPACE, service="jobwatch")
-tracer = Tracer(service="jobwatch")
+logger = Logger(service=SERVICE_NAME, level=log_level())  # checked here: an unknown level names its variable
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE_NAME)
+tracer = Tracer(service=SERVICE_NAME)
 
 # SageMaker's read APIs are shared with everything else in the account: adaptive mode backs off
 # client-side when throttled. The others use standard retries with jittered backoff.
@@ -238,6 +239,6 @@ def _publish_count_of(name: str, value: int, *, dimension: str, of: str) -> None
         unit=MetricUnit.Count,
         value=value,
         namespace=NAMESPACE,
-        default_dimensions={"service": "jobwatch"},
+        default_dimensions={"service": SERVICE_NAME},
     ) as metric:
         metric.add_dimension(name=dimension, value=of)

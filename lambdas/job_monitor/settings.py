@@ -180,6 +180,14 @@ def log_level(env: Mapping[str, str] | None = None) -> str:
     return "INFO"
 
 
+def service_name(env: Mapping[str, str] | None = None) -> str:
+    """The ``service`` of the function's metrics and log lines: the stack's name, which it sets in
+    ``POWERTOOLS_SERVICE_NAME`` so two deployments in one account and region keep their metrics
+    apart; ``jobwatch`` when unset."""
+    env = os.environ if env is None else env
+    return env.get("POWERTOOLS_SERVICE_NAME", "").strip() or "jobwatch"
+
+
 def _slack_router(reader: _Reader, *, app_mode: bool) -> SlackRouter | None:
     """App mode's routes; SLACK_CHANNEL is its default and required, and useless without it."""
     channel = reader.matching(

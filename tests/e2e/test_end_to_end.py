@@ -162,14 +162,16 @@ def test_logs_are_structured_carry_metrics_and_never_the_webhook(run: Run) -> No
     assert any(
         record.get("message") == "transition detected" and record.get("job_name") for record in records
     )
+    emf = [record for record in records if "_aws" in record]
     metric_names = {
         metric["Name"]
-        for record in records
-        if "_aws" in record
+        for record in emf
         for directive in record["_aws"]["CloudWatchMetrics"]
         for metric in directive["Metrics"]
     }
     assert {"TransitionsDetected", "NotificationsSent", "NotificationsFailed"} <= metric_names
+    # every series, per-channel ones included, is this stack's own: the service its alarms watch
+    assert {record["service"] for record in emf} == {"Jobwatch"}
 
 
 def test_the_adapters_warnings_are_the_functions_structured_log_lines(run: Run) -> None:
@@ -193,7 +195,7 @@ def test_the_adapters_warnings_are_the_functions_structured_log_lines(run: Run) 
     for warning in warnings:
         assert (warning["level"], warning["service"], warning["job_name"]) == (
             "WARNING",
-            "jobwatch",
+            "Jobwatch",
             "huge-sweep",
         )
         assert warning["function_name"] == "jobwatch-monitor"  # logged within the invocation's context

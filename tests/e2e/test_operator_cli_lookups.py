@@ -97,22 +97,28 @@ def test_doctor_before_any_tick_says_none_ran(untouched: World) -> None:
     assert check["verdict"] == "PROBLEM"
 
 
-def test_a_tick_in_the_current_minute_counts(untouched: World) -> None:
+def test_a_tick_in_the_current_minute_counts_and_another_deployments_ticks_do_not(
+    untouched: World,
+) -> None:
+    """A second stack in the account (JobwatchStaging) publishes the same metric names under its own
+    service; its failing tick is not this deployment's."""
     now = datetime(2026, 1, 5, 12, 0, 0, 500000, tzinfo=UTC)  # far from the other tests' ticks
     untouched.cloud.client("cloudwatch").put_metric_data(
         Namespace="jobwatch",
         MetricData=[
             {
                 "MetricName": "TickErrors",
-                "Dimensions": [{"Name": "service", "Value": "jobwatch"}],
-                "Value": 0.0,
+                "Dimensions": [{"Name": "service", "Value": service}],
+                "Value": errors,
                 "Timestamp": now,
             }
+            for service, errors in (("Jobwatch", 0.0), ("JobwatchStaging", 1.0), ("JobwatchStaging", 1.0))
         ],
     )
     deployment = locate(session_for(region=None, profile=None), stack=None, function=None)
 
     history = deployment.tick_history(now=now)
 
-    assert history.ticks_last_hour == 1
+    assert (history.ticks_last_hour, history.tick_errors_last_hour) == (1, 0)
+    assert deployment.service_name == "Jobwatch"  # the stack's name, from the function's environment
     assert history.last_tick is not None

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 import pytest
 
-from infra.dashboard import SOURCES_SEARCH
+from infra.dashboard import sources_search
 from local.organization import SimulatedOrganization, account_of_key
 from local.sandbox import (
     ACCOUNT_ID,
@@ -129,7 +129,7 @@ def test_an_alias_that_cannot_be_read_is_a_warning_of_the_invocation_and_the_id_
     ]
     assert {warning["account"] for warning in warnings} == {ACCOUNT_ID, MEMBER}
     for warning in warnings:
-        assert (warning["level"], warning["service"]) == ("WARNING", "jobwatch")
+        assert (warning["level"], warning["service"]) == ("WARNING", "Jobwatch")
         assert warning["function_name"] == "jobwatch-monitor"  # logged within the invocation's context
 
 
@@ -167,15 +167,19 @@ def test_the_failing_source_says_what_to_fix_and_is_counted(run: Run) -> None:
         if "SourcesUnreachable" in r and r.get("source") and r["SourcesUnreachable"] == [1.0]
     ]
     assert sorted(per_source) == sorted([FAILING, *REFUSED] * 2)
-    # The dashboard's search finds exactly these series: their namespace and dimension names.
+    # The dashboard's search finds exactly these series: their namespace, dimension names and
+    # this stack's service.
     [emf] = {
-        (directive["Namespace"], tuple(dimensions))
+        (directive["Namespace"], tuple(dimensions), r["service"])
         for r in records
         if "SourcesUnreachable" in r and r.get("source")
         for directive in r["_aws"]["CloudWatchMetrics"]
         for dimensions in directive["Dimensions"]
     }
-    assert f'{{{emf[0]},{",".join(emf[1])}}} MetricName="SourcesUnreachable"' in SOURCES_SEARCH
+    assert (
+        f'{{{emf[0]},{",".join(emf[1])}}} service="Jobwatch" MetricName="SourcesUnreachable"'
+        in sources_search(emf[2])
+    )
     # No member job was read under a refused role.
     assert run.org.at(NO_ROLE, "us-east-1").call_counts["ListInferenceRecommendationsJobs"] == 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -401,7 +402,7 @@ def test_a_tick_that_keeps_running_out_of_time_raises_an_alarm(template: Templat
         {
             "MetricName": "TickDeferred",
             "Namespace": "jobwatch",
-            "Dimensions": [{"Name": "service", "Value": "jobwatch"}],
+            "Dimensions": [{"Name": "service", "Value": "Bare"}],
             "Statistic": "Sum",
             "Period": 3600,
             "EvaluationPeriods": 3,
@@ -418,7 +419,7 @@ def test_an_implausible_job_timestamp_raises_an_alarm(template: Template) -> Non
         {
             "MetricName": "ImplausibleTimestamps",
             "Namespace": "jobwatch",
-            "Dimensions": [{"Name": "service", "Value": "jobwatch"}],
+            "Dimensions": [{"Name": "service", "Value": "Bare"}],
             "Statistic": "Sum",
             "Threshold": 1,
             "ComparisonOperator": "GreaterThanOrEqualToThreshold",
@@ -456,11 +457,46 @@ def test_dashboard_shows_ticks_transitions_each_channel_and_the_alarms(template:
         for metric in metrics:  # the dimensions handler.py publishes per channel
             assert metric[0] == "jobwatch"
             assert dict(zip(metric[2:6:2], metric[3:6:2], strict=True)) == {
-                "service": "jobwatch",
+                "service": "Bare",
                 "channel": channel,
             }
     [alarm_widget] = [w for w in widgets if w["type"] == "alarm"]
     assert len(alarm_widget["properties"]["alarms"]) == len(template.find_resources("AWS::CloudWatch::Alarm"))
+
+
+def test_two_stacks_in_one_account_watch_their_own_metrics_only() -> None:
+    """Staging and production side by side: each function publishes, each alarm watches and each
+    dashboard graphs (per-source search included) its own stack's ``service``, so one's errors
+    never fire the other's alarms."""
+    app = cdk.App()
+    stacks = [cdk.Stack(app, name) for name in ("JobwatchStaging", "JobwatchProduction")]
+    for stack in stacks:
+        JobStatusMonitor(stack, "Monitor", props=replace(PROPS, regions=("us-east-1", "eu-west-1")))
+    seen = {}
+    for stack in stacks:
+        template = Template.from_stack(stack)
+        alarms = {
+            dimension["Value"]
+            for alarm in template.find_resources("AWS::CloudWatch::Alarm").values()
+            for dimension in alarm["Properties"].get("Dimensions", [])
+            if dimension["Name"] == "service"
+        }
+        graphed = [
+            metric
+            for widget in dashboard_body(template)["widgets"]
+            for metric in widget["properties"].get("metrics", [])
+        ]
+        graphs = {metric[metric.index("service") + 1] for metric in graphed if "service" in metric}
+        searches = {
+            service
+            for metric in graphed
+            if isinstance(metric[0], dict)
+            for service in re.findall(r'service="([^"]+)"', metric[0]["expression"])
+        }
+        environment = function_properties(template)["Environment"]["Variables"]
+        seen[stack.stack_name] = (environment["POWERTOOLS_SERVICE_NAME"], alarms, graphs, searches)
+
+    assert seen == {name: (name, {name}, {name}, {name}) for name in seen}
 
 
 def test_dashboard_has_no_slack_graph_without_slack() -> None:

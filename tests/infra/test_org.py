@@ -14,7 +14,6 @@ from cfnlint.api import lint_file
 
 from app import build as build_app
 from infra.config import ConfigError, MonitorProps, props_from_context
-from infra.dashboard import SOURCES_SEARCH
 from infra.monitor import JobStatusMonitor
 from infra.permissions import JOB_READS
 from infra.reader import ReaderRole
@@ -177,10 +176,10 @@ def test_the_dashboard_graphs_every_source_found_by_a_search_so_new_sources_need
     [graph] = source_graphs(hub(ORG))
 
     [[query]] = graph["metrics"]
-    assert query == {"expression": SOURCES_SEARCH}
-    assert SOURCES_SEARCH == (
-        "SEARCH('{jobwatch,service,source} MetricName=\"SourcesUnreachable\"', 'Sum', 300)"
-    )
+    assert query == {
+        "expression": 'SEARCH(\'{jobwatch,service,source} service="Bare" '
+        "MetricName=\"SourcesUnreachable\"', 'Sum', 300)"
+    }
     assert "Sources unreachable" in graph["title"]
 
 
