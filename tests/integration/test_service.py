@@ -502,16 +502,7 @@ class TwoKinds(World):
         return [self.source, self.ai]
 
     def ai_job(self, name: str, status: str, *, minutes_ago: float = 1) -> None:
-        at = self.clock.now - timedelta(minutes=minutes_ago)
-        self.ai.put(
-            JobReport(
-                name=name,
-                status=status,
-                region="us-east-1",
-                created_at=at - timedelta(minutes=30),
-                last_modified=at,
-            )
-        )
+        self.job(name, status, minutes_ago=minutes_ago, source=self.ai, job_type=None)
 
     def ai_finish(self, name: str, status: str = COMPLETED) -> None:
         self.ai.move(name, status, self.clock.now, completed_at=self.clock.now)

@@ -81,17 +81,25 @@ class MonitorWorld:
         self.clock.tick(minutes)
         return self.monitor().run_tick()
 
-    def job(self, name: str, status: str, *, minutes_ago: float = 1, **extra: object) -> None:
-        """A job last modified ``minutes_ago``, created half an hour before that."""
+    def job(
+        self,
+        name: str,
+        status: str,
+        *,
+        minutes_ago: float = 1,
+        source: FakeJobSource | None = None,
+        **extra: Any,
+    ) -> None:
+        """A job of ``source`` (default: ``self.source``) last modified ``minutes_ago``, created
+        half an hour before that; ``extra`` overrides any other field (``job_type`` is Default)."""
         at = self.clock.now - timedelta(minutes=minutes_ago)
-        self.source.put(
+        (source or self.source).put(
             JobReport(
                 name=name,
                 status=status,
                 region="us-east-1",
-                job_type="Default",
                 created_at=at - timedelta(minutes=30),
                 last_modified=at,
-                **extra,
+                **({"job_type": "Default"} | extra),
             )
         )
