@@ -45,9 +45,10 @@ def test_the_functions_own_account_uses_its_own_credentials(accounts: AccountCli
 
     assert sts.get_caller_identity()["Account"] == HOME_ACCOUNT
     assert sts.meta.region_name == "us-east-1"
-    assert accounts.origin(HOME_ACCOUNT, "us-east-1") == HOME
-    assert accounts.origin(MEMBER.account, "us-east-1") == Origin(MEMBER.account, "")
-    assert accounts.origin("", "eu-west-1") == Origin("", "eu-west-1")
+    home = {"home_account": HOME_ACCOUNT, "home_region": "us-east-1"}
+    assert Origin.of(HOME_ACCOUNT, "us-east-1", **home) == HOME
+    assert Origin.of(MEMBER.account, "us-east-1", **home) == Origin(MEMBER.account, "")
+    assert Origin.of("", "eu-west-1", **home) == Origin("", "eu-west-1")
 
 
 def test_endpoints_come_from_the_standard_variables(

@@ -82,10 +82,6 @@ class AccountClients:
         self._names: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def origin(self, account: str, region: str) -> Origin:
-        """The origin of a source: empty parts for the function's own account and region."""
-        return Origin.of(account, region, home_account=self._home_account, home_region=self._home_region)
-
     def role_arn(self, account: str) -> str:
         return f"arn:{self._partition}:iam::{account}:role/{self._role_name}"
 
